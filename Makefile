@@ -1,0 +1,47 @@
+# Two commands do all set-up on a fresh Debian/Ubuntu machine with Python 3.11:
+#   make demo   - environment, demo corpus ingested, example searches, the service on localhost
+#   make test   - environment with test tools, lint, types and the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+DATA   ?= data/demo
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+.PHONY: demo test lint bench system clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+$(VENV)/.app: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q -e .
+	touch $@
+
+# torch first, pinned, so sentence-transformers takes the CPU build that is on the machine.
+$(VENV)/.dev: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install -q torch==2.13.0
+	$(BIN)/pip install -q -e '.[dev,st]'
+	touch $(VENV)/.app $@
+
+system:
+	./scripts/setup-system.sh
+
+demo: system $(VENV)/.app
+	$(BIN)/broker ingest corpus --data $(DATA)
+	$(BIN)/broker search "familiebehandling i hjemmet" --data $(DATA) --k 5
+	$(BIN)/broker search "hvordan organiserer andre kommuner den fremskudte indsats på skolerne?" --data $(DATA) --k 5
+
+test: $(VENV)/.dev
+	./scripts/setup-system.sh --test
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean:
+	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache

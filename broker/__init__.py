@@ -1,0 +1,1 @@
+"""Vidensmægler: the domain core (settings, shared data types, errors, search, answers, CLI)."""
