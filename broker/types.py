@@ -175,6 +175,8 @@ class SearchResult:
     mode: str
     took_ms: float
     results: list[Hit]
+    # Document counts per municipality, region, doc_type and year among the query's candidates (API only).
+    facets: dict[str, dict[str, int]] | None = None
 
 
 @dataclass

@@ -1,0 +1,87 @@
+"""The FastAPI application: the engine is loaded once at start-up and shared through app state."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from api import documents, search
+from broker.answer import Answerer
+from broker.errors import BrokerError
+from broker.search import Engine
+from broker.settings import Settings
+from index.embed import Embedder
+
+log = logging.getLogger("vidensmaegler.api")
+STATIC = Path(__file__).parent / "static"
+
+DESCRIPTION = """
+Søgning og spørgsmål/svar i kommunale praksisdokumenter på børne- og familieområdet.
+
+Find sammenlignelig praksis: *hvordan gør andre kommuner med familiebehandling, den fremskudte indsats
+på skolerne eller åben anonym rådgivning?* Alle svar henviser til dokument, kommune, år og side.
+"""
+
+
+def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
+    """Build the app for one data directory. The index and the model load once, at start-up."""
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = Engine(settings, embedder=embedder)
+        engine.embedder  # noqa: B018 - load the model now, not on the first request
+        app.state.engine = engine
+        app.state.answerer = Answerer(engine, settings)
+        app.state.settings = settings
+        yield
+        engine.close()
+
+    app = FastAPI(
+        title="Vidensmægler",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+        openapi_tags=[
+            {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
+            {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
+            {"name": "drift", "description": "Status og sundhed."},
+        ],
+    )
+
+    @app.exception_handler(BrokerError)
+    async def broker_error(_: Request, exc: BrokerError) -> JSONResponse:
+        return JSONResponse({"error": exc.message, "type": type(exc).__name__}, status_code=exc.http_status)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            f"{'.'.join(str(p) for p in error.get('loc', ()) if p not in ('query', 'body'))}: {error.get('msg')}"
+            for error in exc.errors()
+        ]
+        return JSONResponse(
+            {"error": "Ugyldig forespørgsel: " + "; ".join(problems), "type": "InvalidQuery"}, status_code=422
+        )
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = {404: "Siden findes ikke.", 405: "Metoden er ikke tilladt her."}.get(exc.status_code, exc.detail)
+        return JSONResponse({"error": message, "type": "HTTPError"}, status_code=exc.status_code)
+
+    @app.exception_handler(Exception)
+    async def unexpected(_: Request, exc: Exception) -> JSONResponse:
+        log.exception("Uventet fejl", exc_info=exc)
+        return JSONResponse({"error": "Der skete en intern fejl. Prøv igen.", "type": "InternalError"}, 500)
+
+    app.include_router(search.router)
+    app.include_router(documents.router)
+    if STATIC.is_dir():
+        app.mount("/", StaticFiles(directory=STATIC, html=True), name="web")
+    return app

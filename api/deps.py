@@ -1,0 +1,44 @@
+"""Dependencies shared by the routes: the engine and answerer from app state, and the common filters."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Query, Request
+
+from broker.answer import Answerer
+from broker.filters import resolve_filters
+from broker.search import Engine
+from broker.types import SearchFilters
+
+
+def get_engine(request: Request) -> Engine:
+    engine: Engine = request.app.state.engine
+    return engine
+
+
+def get_answerer(request: Request) -> Answerer:
+    answerer: Answerer = request.app.state.answerer
+    return answerer
+
+
+def get_filters(
+    kommune: Annotated[list[str] | None, Query(description="Kun disse kommuner.", examples=["Hjørring"])] = None,
+    region: Annotated[list[str] | None, Query(description="Kun disse regioner.", examples=["Nordjylland"])] = None,
+    type: Annotated[  # noqa: A002 - the public parameter name
+        list[str] | None, Query(description="Dokumenttyper, fx kvalitetsstandard.", examples=["kvalitetsstandard"])
+    ] = None,
+    year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Fra og med år.")] = None,
+    year_to: Annotated[int | None, Query(ge=1900, le=2100, description="Til og med år.")] = None,
+    language: Annotated[list[str] | None, Query(description="Sprog (ISO 639-1), fx da.")] = None,
+) -> SearchFilters:
+    return resolve_filters(
+        SearchFilters(
+            kommuner=kommune or [],
+            regions=region or [],
+            types=type or [],
+            year_from=year_from,
+            year_to=year_to,
+            languages=language or [],
+        )
+    )

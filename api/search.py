@@ -1,0 +1,134 @@
+"""Routes for searching, asking, comparing, and the service's status."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from api.deps import get_answerer, get_engine, get_filters
+from broker.answer import Answerer
+from broker.compare import compare as compare_practice
+from broker.filters import resolve_filters
+from broker.search import MAX_K, Engine
+from broker.types import SearchFilters
+from index.generations import current_generation
+
+router = APIRouter()
+
+Mode = Literal["hybrid", "dense", "lexical"]
+
+
+@router.get("/api/search", tags=["søgning"], summary="Søg i dokumenterne")
+def search(
+    engine: Annotated[Engine, Depends(get_engine)],
+    filters: Annotated[SearchFilters, Depends(get_filters)],
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="Søgningen.", examples=["familiebehandling"])],
+    k: Annotated[int, Query(ge=1, le=MAX_K, description="Antal resultater.")] = 10,
+    mode: Annotated[Mode, Query(description="Søgetilstand.")] = "hybrid",
+    collapse: Annotated[bool, Query(description="Kun bedste tekststykke pr. dokument.")] = False,
+) -> dict[str, Any]:
+    """Samme parametre og svar som `broker search --json`, plus facetter (antal dokumenter pr. kommune,
+    region, dokumenttype og år blandt søgningens kandidater)."""
+    result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
+    return dataclasses.asdict(result)
+
+
+class AskRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000, examples=["Hvordan organiserer andre kommuner familiebehandling?"])
+    kommuner: list[str] | None = Field(default=None, description="Kun disse kommuner.", examples=[["Herning", "Aarhus"]])
+    exclude_kommune: list[str] | str | None = Field(default=None, description="Udelad denne/disse kommuner (fx din egen).")
+    region: list[str] | str | None = Field(default=None, examples=["Nordjylland"])
+    type: list[str] | str | None = Field(default=None, examples=["kvalitetsstandard"])
+    year_from: int | None = Field(default=None, ge=1900, le=2100)
+    year_to: int | None = Field(default=None, ge=1900, le=2100)
+    k: int = Field(default=20, ge=1, le=MAX_K, description="Antal tekststykker, svaret og oversigten bygger på.")
+
+    model_config = {
+        "json_schema_extra": {
+            "examples": [
+                {"question": "Hvilke kommuner har familiehuse med åben anonym rådgivning?"},
+                {"question": "Hvad er sagstallet pr. rådgiver?", "exclude_kommune": "Herning", "k": 20},
+            ]
+        }
+    }
+
+
+def _listed(value: list[str] | str | None) -> list[str]:
+    if value is None:
+        return []
+    return [value] if isinstance(value, str) else value
+
+
+@router.post("/api/ask", tags=["søgning"], summary="Stil et spørgsmål og få et svar med kildehenvisninger")
+def ask(body: AskRequest, answerer: Annotated[Answerer, Depends(get_answerer)]) -> dict[str, Any]:
+    """Et kort dansk svar sammensat af det, de fundne tekster siger, med nummererede henvisninger [1], [2] …,
+    og de bedste tekststykker grupperet pr. kommune. Findes intet relevant nok, er `answer` null med en grund."""
+    filters = resolve_filters(
+        SearchFilters(
+            kommuner=body.kommuner or [],
+            exclude_kommuner=_listed(body.exclude_kommune),
+            regions=_listed(body.region),
+            types=_listed(body.type),
+            year_from=body.year_from,
+            year_to=body.year_to,
+        )
+    )
+    return dataclasses.asdict(answerer.ask(body.question, filters=filters, k=body.k))
+
+
+@router.get("/api/compare", tags=["søgning"], summary="Sammenlign kommuner side om side")
+def compare(
+    engine: Annotated[Engine, Depends(get_engine)],
+    q: Annotated[str, Query(min_length=1, max_length=2000, examples=["fremskudt indsats på skolerne"])],
+    kommune: Annotated[list[str], Query(description="2-6 kommuner.", examples=[["Herning", "Hjørring"]])],
+    k: Annotated[int, Query(ge=1, le=20)] = 3,
+    mode: Annotated[Mode, Query()] = "hybrid",
+) -> dict[str, Any]:
+    """For hver kommune dens bedste tekststykker om emnet, i kolonner."""
+    return compare_practice(engine, q, kommune, k=k, mode=mode)
+
+
+@router.get("/api/municipalities", tags=["dokumenter"], summary="Kommuner med dokumenter")
+def municipalities(engine: Annotated[Engine, Depends(get_engine)]) -> dict[str, Any]:
+    rows = engine.store.conn.execute(
+        "SELECT municipality, region, count(*) FROM documents GROUP BY municipality, region ORDER BY municipality"
+    ).fetchall()
+    return {"municipalities": [{"name": n, "region": r, "documents": c} for n, r, c in rows]}
+
+
+@router.get("/api/stats", tags=["drift"], summary="Indeksets størrelse og seneste genindeksering")
+def stats(engine: Annotated[Engine, Depends(get_engine)]) -> dict[str, Any]:
+    store = engine.store
+    with store.snapshot():
+        counts = store.counts()
+        index = engine.vectors()
+        return {
+            **counts,
+            "embedder": store.get_meta("embedder_spec"),
+            "embedder_id": store.get_meta("embedder_id"),
+            "dimensions": int(store.get_meta("embedder_dim", "0") or 0),
+            "vectors": len(index) if index is not None else 0,
+            "index_kind": index.kind if index is not None else None,
+            "generation": current_generation(store),
+            "last_reindex": store.get_json("last_reindex"),
+        }
+
+
+@router.get("/healthz", tags=["drift"], summary="Processen lever")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz", tags=["drift"], summary="Indekset er indlæst og søgbart")
+def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> JSONResponse:
+    try:
+        with engine.store.snapshot():
+            documents = engine.store.counts()["documents"]
+            ready = documents == 0 or engine.vectors() is not None
+    except Exception as exc:  # any failure here means "not ready", reported, never raised
+        return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
+    return JSONResponse({"ready": ready, "documents": documents}, status_code=200 if ready else 503)

@@ -1,0 +1,459 @@
+"""The SQLite system of record: documents, sources, chunks, the FTS5 lexical index, vectors and index metadata."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from broker.errors import BrokerError
+from broker.types import Chunk, Document, SearchFilters, Source
+
+SCHEMA_VERSION = 1
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS documents (
+    doc_id TEXT PRIMARY KEY,
+    title TEXT NOT NULL,
+    municipality TEXT NOT NULL,
+    region TEXT,
+    doc_type TEXT NOT NULL,
+    year INTEGER,
+    language TEXT NOT NULL,
+    page_count INTEGER NOT NULL,
+    content_hash TEXT NOT NULL,
+    author TEXT,
+    created TEXT,
+    committee TEXT,
+    date TEXT,
+    internal INTEGER NOT NULL DEFAULT 0,
+    added_at REAL NOT NULL
+);
+CREATE INDEX IF NOT EXISTS documents_municipality ON documents(municipality);
+CREATE TABLE IF NOT EXISTS sources (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    path TEXT NOT NULL,
+    record_id TEXT NOT NULL DEFAULT '',
+    file_hash TEXT NOT NULL,
+    size INTEGER NOT NULL,
+    mtime REAL NOT NULL,
+    UNIQUE (path, record_id)
+);
+CREATE INDEX IF NOT EXISTS sources_doc ON sources(doc_id);
+CREATE TABLE IF NOT EXISTS chunks (
+    id INTEGER PRIMARY KEY,
+    doc_id TEXT NOT NULL REFERENCES documents(doc_id) ON DELETE CASCADE,
+    ord INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    page_start INTEGER NOT NULL,
+    page_end INTEGER NOT NULL,
+    section TEXT NOT NULL,
+    text_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
+CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS vectors (
+    embedder TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (embedder, text_hash)
+) WITHOUT ROWID;
+"""
+
+_DOC_COLUMNS = (
+    "doc_id, title, municipality, region, doc_type, year, language, page_count, content_hash, "
+    "author, created, committee, date, internal"
+)
+
+
+@dataclass(frozen=True)
+class KnownSource:
+    """A source as recorded in the index, for incremental ingest decisions."""
+
+    path: str
+    record_id: str
+    doc_id: str
+    file_hash: str
+    size: int
+    mtime: float
+
+
+@dataclass(frozen=True)
+class ChunkRow:
+    """A chunk joined with its document's metadata: what a hit is made of."""
+
+    chunk_id: int
+    doc_id: str
+    ord: int
+    text: str
+    page_start: int
+    page_end: int
+    section: str
+    title: str
+    municipality: str
+    region: str | None
+    doc_type: str
+    year: int | None
+    language: str
+    source: str  # path of the first source; "path#record_id" for a record of an export
+
+
+def filter_clause(filters: SearchFilters | None, alias: str = "d") -> tuple[str, list[Any]]:
+    """SQL condition (on the documents table `alias`) and parameters for the given filters."""
+    if filters is None or filters.is_empty():
+        return "1", []
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def members(column: str, values: Sequence[Any], negate: bool = False) -> None:
+        marks = ",".join("?" * len(values))
+        parts.append(f"{alias}.{column} {'NOT ' if negate else ''}IN ({marks})")
+        params.extend(values)
+
+    if filters.kommuner:
+        members("municipality", filters.kommuner)
+    if filters.exclude_kommuner:
+        members("municipality", filters.exclude_kommuner, negate=True)
+    if filters.regions:
+        members("region", filters.regions)
+    if filters.types:
+        members("doc_type", filters.types)
+    if filters.languages:
+        members("language", filters.languages)
+    if filters.doc_ids:
+        members("doc_id", filters.doc_ids)
+    if filters.year_from is not None:
+        parts.append(f"{alias}.year >= ?")
+        params.append(filters.year_from)
+    if filters.year_to is not None:
+        parts.append(f"{alias}.year <= ?")
+        params.append(filters.year_to)
+    return " AND ".join(parts), params
+
+
+class Store:
+    """One SQLite database in WAL mode; one connection per thread, so readers never block each other."""
+
+    def __init__(self, path: Path, *, create: bool = True) -> None:
+        self.path = path
+        if not path.exists() and not create:
+            from broker.errors import IndexMissing
+
+            raise IndexMissing(
+                f"Der er intet indeks i {path.parent}. Kør først: broker ingest MAPPE --data {path.parent}"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self._local = threading.local()
+        self._connections: list[sqlite3.Connection] = []
+        self._lock = threading.Lock()
+        with self.write() as conn:
+            conn.executescript(_SCHEMA)
+            conn.execute(
+                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+            )
+
+    # -- connections and transactions -------------------------------------------------------
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
+        if conn is None:
+            try:
+                conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+            except sqlite3.OperationalError as exc:
+                raise BrokerError(f"Kan ikke åbne databasen {self.path}: {exc}") from exc
+            conn.execute("PRAGMA synchronous=NORMAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            self._local.conn = conn
+            with self._lock:
+                self._connections.append(conn)
+        return conn
+
+    @contextmanager
+    def write(self) -> Iterator[sqlite3.Connection]:
+        """One write transaction: all of it commits, or none of it does."""
+        conn = self.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            yield conn
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
+
+    @contextmanager
+    def snapshot(self) -> Iterator[sqlite3.Connection]:
+        """A read transaction: every read inside sees the same committed state."""
+        conn = self.conn
+        if conn.in_transaction:  # nested inside a write or another snapshot: already consistent
+            yield conn
+            return
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            for conn in self._connections:
+                conn.close()
+            self._connections.clear()
+        self._local = threading.local()
+
+    # -- meta -------------------------------------------------------------------------------
+
+    def get_meta(self, key: str, default: str | None = None) -> str | None:
+        row = self.conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return row[0] if row else default
+
+    def set_meta(self, key: str, value: str) -> None:
+        self.conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+    def get_json(self, key: str) -> Any:
+        raw = self.get_meta(key)
+        return json.loads(raw) if raw else None
+
+    def set_json(self, key: str, value: Any) -> None:
+        self.set_meta(key, json.dumps(value, ensure_ascii=False))
+
+    # -- sources ----------------------------------------------------------------------------
+
+    def known_sources(self) -> dict[tuple[str, str], KnownSource]:
+        rows = self.conn.execute(
+            "SELECT path, record_id, doc_id, file_hash, size, mtime FROM sources"
+        ).fetchall()
+        return {(r[0], r[1]): KnownSource(*r) for r in rows}
+
+    def add_source(self, doc_id: str, source: Source) -> None:
+        self.conn.execute(
+            "INSERT INTO sources(doc_id, path, record_id, file_hash, size, mtime) VALUES (?,?,?,?,?,?) "
+            "ON CONFLICT(path, record_id) DO UPDATE SET doc_id=excluded.doc_id, "
+            "file_hash=excluded.file_hash, size=excluded.size, mtime=excluded.mtime",
+            (doc_id, source.path, source.record_id or "", source.file_hash, source.size, source.mtime),
+        )
+
+    def touch_source(self, path: str, size: int, mtime: float) -> None:
+        """Record a new mtime for a file whose content is unchanged, so the next scan skips hashing it."""
+        self.conn.execute("UPDATE sources SET size = ?, mtime = ? WHERE path = ?", (size, mtime, path))
+
+    def remove_source(self, path: str, record_id: str = "") -> None:
+        """Drop one source; a document left without sources is removed by delete_orphans()."""
+        self.conn.execute("DELETE FROM sources WHERE path = ? AND record_id = ?", (path, record_id))
+
+    def delete_orphans(self) -> list[int]:
+        """Remove documents that no source points to any more. Returns their chunk ids."""
+        orphans = [
+            r[0]
+            for r in self.conn.execute(
+                "SELECT doc_id FROM documents d WHERE NOT EXISTS (SELECT 1 FROM sources s WHERE s.doc_id = d.doc_id)"
+            )
+        ]
+        removed: list[int] = []
+        for doc_id in orphans:
+            removed += self.delete_document(doc_id)
+        return removed
+
+    def sources_of(self, doc_id: str) -> list[Source]:
+        rows = self.conn.execute(
+            "SELECT path, record_id, file_hash, size, mtime FROM sources WHERE doc_id = ? ORDER BY id",
+            (doc_id,),
+        ).fetchall()
+        return [Source(r[0], r[1] or None, r[2], r[3], r[4]) for r in rows]
+
+    # -- documents and chunks ---------------------------------------------------------------
+
+    def has_document(self, doc_id: str) -> bool:
+        return self.conn.execute("SELECT 1 FROM documents WHERE doc_id = ?", (doc_id,)).fetchone() is not None
+
+    def put_document(self, doc: Document, terms: Sequence[str], vector_keys: Sequence[str]) -> list[int]:
+        """Insert a new document with its chunks, their analysed terms and the keys of their vectors.
+
+        Returns the new chunk ids.
+        """
+        conn = self.conn
+        conn.execute(
+            f"INSERT INTO documents({_DOC_COLUMNS}, added_at) VALUES ({','.join('?' * 15)})",
+            (
+                doc.doc_id,
+                doc.title,
+                doc.municipality,
+                doc.region,
+                doc.doc_type,
+                doc.year,
+                doc.language,
+                doc.page_count,
+                doc.content_hash,
+                doc.author,
+                doc.created,
+                doc.committee,
+                doc.date,
+                int(doc.internal),
+                time.time(),
+            ),
+        )
+        ids: list[int] = []
+        for chunk, chunk_terms, key in zip(doc.chunks, terms, vector_keys, strict=True):
+            cur = conn.execute(
+                "INSERT INTO chunks(doc_id, ord, text, page_start, page_end, section, text_hash) "
+                "VALUES (?,?,?,?,?,?,?)",
+                (
+                    doc.doc_id,
+                    chunk.ord,
+                    chunk.text,
+                    chunk.page_start,
+                    chunk.page_end,
+                    chunk.section,
+                    key,
+                ),
+            )
+            chunk_id = int(cur.lastrowid or 0)
+            conn.execute("INSERT INTO chunks_fts(rowid, terms) VALUES (?, ?)", (chunk_id, chunk_terms))
+            ids.append(chunk_id)
+        for source in doc.sources:
+            self.add_source(doc.doc_id, source)
+        return ids
+
+    def delete_document(self, doc_id: str) -> list[int]:
+        """Remove a document everywhere in the database. Returns its chunk ids (for the vector index)."""
+        conn = self.conn
+        ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))  # cascades to chunks, sources
+        return ids
+
+    def document(self, doc_id: str) -> dict[str, Any] | None:
+        row = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        if row is None:
+            return None
+        cols = [c.strip() for c in _DOC_COLUMNS.split(",")]
+        doc = dict(zip(cols, row, strict=True))
+        doc["internal"] = bool(doc["internal"])
+        return doc
+
+    def list_documents(
+        self, filters: SearchFilters | None, offset: int, limit: int
+    ) -> tuple[int, list[dict[str, Any]]]:
+        """A page of documents passing the filters, ordered by municipality, year (newest first) and title."""
+        where, params = filter_clause(filters)
+        total = self.conn.execute(f"SELECT count(*) FROM documents d WHERE {where}", params).fetchone()[0]
+        rows = self.conn.execute(
+            f"SELECT d.doc_id FROM documents d WHERE {where} "
+            "ORDER BY d.municipality, d.year DESC, d.title LIMIT ? OFFSET ?",
+            [*params, limit, offset],
+        ).fetchall()
+        docs = [self.document(r[0]) for r in rows]
+        return int(total), [d for d in docs if d is not None]
+
+    def chunks_of(self, doc_id: str) -> list[Chunk]:
+        rows = self.conn.execute(
+            "SELECT ord, text, page_start, page_end, section, text_hash FROM chunks "  # text_hash: vector key
+            "WHERE doc_id = ? ORDER BY ord",
+            (doc_id,),
+        ).fetchall()
+        return [Chunk(*r) for r in rows]
+
+    def chunk_rows(self, chunk_ids: Iterable[int]) -> dict[int, ChunkRow]:
+        """Chunks with their document metadata and first source path, by chunk id."""
+        ids = list(chunk_ids)
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(
+            "SELECT c.id, c.doc_id, c.ord, c.text, c.page_start, c.page_end, c.section, d.title, "
+            "d.municipality, d.region, d.doc_type, d.year, d.language, "
+            "(SELECT s.path || CASE s.record_id WHEN '' THEN '' ELSE '#' || s.record_id END "
+            "FROM sources s WHERE s.doc_id = d.doc_id ORDER BY s.id LIMIT 1) "
+            f"FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({marks})",
+            ids,
+        ).fetchall()
+        return {r[0]: ChunkRow(*r[:13], source=r[13] or "") for r in rows}
+
+    def doc_ids_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        ids = list(chunk_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        return {int(r[0]): r[1] for r in rows}
+
+    def chunk_ids(self, filters: SearchFilters | None = None) -> np.ndarray:
+        """Ids of all chunks whose document passes the filters."""
+        where, params = filter_clause(filters)
+        rows = self.conn.execute(
+            f"SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE {where}", params
+        ).fetchall()
+        return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+
+    def chunk_hashes(self) -> tuple[np.ndarray, list[str]]:
+        rows = self.conn.execute("SELECT id, text_hash FROM chunks ORDER BY id").fetchall()
+        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]
+
+    def lexical(self, match: str, filters: SearchFilters | None, limit: int) -> list[tuple[int, float]]:
+        """BM25-ranked chunk ids for an FTS5 MATCH expression, filters applied inside the query."""
+        where, params = filter_clause(filters)
+        rows = self.conn.execute(
+            "SELECT f.rowid, bm25(chunks_fts) AS score FROM chunks_fts f "
+            "JOIN chunks c ON c.id = f.rowid JOIN documents d ON d.doc_id = c.doc_id "
+            f"WHERE chunks_fts MATCH ? AND {where} ORDER BY score LIMIT ?",
+            [match, *params, limit],
+        ).fetchall()
+        # bm25() is lower-is-better; flip it so every retriever's score is higher-is-better.
+        return [(int(r[0]), -float(r[1])) for r in rows]
+
+    def facet_counts(self, chunk_ids: Iterable[int]) -> dict[str, dict[str, int]]:
+        """Distinct documents per municipality, region, type and year among the given chunks."""
+        ids = list(chunk_ids)
+        facets: dict[str, dict[str, int]] = {}
+        marks = ",".join("?" * len(ids))
+        for column in ("municipality", "region", "doc_type", "year"):
+            rows = self.conn.execute(
+                f"SELECT d.{column}, count(DISTINCT d.doc_id) FROM chunks c JOIN documents d "
+                f"ON d.doc_id = c.doc_id WHERE c.id IN ({marks}) GROUP BY d.{column} ORDER BY 2 DESC, 1",
+                ids,
+            ).fetchall() if ids else []
+            facets[column] = {str(value): count for value, count in rows if value is not None}
+        return facets
+
+    def counts(self) -> dict[str, int]:
+        conn = self.conn
+        return {
+            "documents": conn.execute("SELECT count(*) FROM documents").fetchone()[0],
+            "chunks": conn.execute("SELECT count(*) FROM chunks").fetchone()[0],
+            "sources": conn.execute("SELECT count(*) FROM sources").fetchone()[0],
+            "municipalities": conn.execute(
+                "SELECT count(DISTINCT municipality) FROM documents WHERE municipality != 'ukendt'"
+            ).fetchone()[0],
+        }
+
+    # -- vectors (the embedding cache, and the source of truth the FAISS file is built from) ---
+
+    def get_vectors(self, embedder: str, hashes: Iterable[str], dim: int) -> dict[str, np.ndarray]:
+        wanted = list(dict.fromkeys(hashes))
+        found: dict[str, np.ndarray] = {}
+        for start in range(0, len(wanted), 500):
+            part = wanted[start : start + 500]
+            marks = ",".join("?" * len(part))
+            for text_hash, blob in self.conn.execute(
+                f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
+                [embedder, *part],
+            ):
+                vec = np.frombuffer(blob, dtype=np.float32)
+                if vec.shape[0] == dim:
+                    found[text_hash] = vec
+        return found
+
+    def put_vectors(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
+        self.conn.executemany(
+            "INSERT OR REPLACE INTO vectors(embedder, text_hash, vector) VALUES (?, ?, ?)",
+            ((embedder, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
+        )

@@ -1,0 +1,214 @@
+"""The hybrid search engine end to end, with the real default model on a small real corpus."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from broker.errors import IndexMismatch, IndexMissing, InvalidQuery
+from broker.evaluate import JudgedQuery, evaluate
+from broker.indexing import sync
+from broker.search import Engine
+from broker.settings import Settings
+from broker.types import SearchFilters
+from index.dense import VectorIndex
+from index.embed import Embedder
+from index.generations import current_generation, vectors_path
+from index.store import Store
+
+pytestmark = pytest.mark.slow
+
+
+def top_sources(engine: Engine, query: str, mode: str = "hybrid", k: int = 3, **kw: object) -> list[str]:
+    result = engine.search(query, k=k, mode=mode, collapse=True, **kw)  # type: ignore[arg-type]
+    return [Path(hit.source).name for hit in result.results]
+
+
+def test_dense_finds_the_passage_by_meaning_without_shared_words(small_engine: Engine) -> None:
+    # No word of the query occurs in the Herning text about social workers placed at schools.
+    found = top_sources(small_engine, "hvem kan lærerne tale med når de er urolige for en elev?", mode="dense")
+    assert found[0] == "herning_strategi_tidlig_indsats_2021.md"
+
+
+def test_dense_matches_family_support_at_home_to_family_treatment(small_engine: Engine) -> None:
+    found = top_sources(small_engine, "hjælp til forældre derhjemme", mode="dense")
+    assert found[0] == "hjoerring_kvalitetsstandard_familiebehandling_2019.txt"
+
+
+def test_lexical_finds_exact_terms(small_engine: Engine) -> None:
+    assert top_sources(small_engine, "snerydning", mode="lexical")[0] == "vejle_vejvedligeholdelse_2023.txt"
+
+
+@pytest.mark.parametrize("query", ["§ 50", "§50", "paragraf 50"])
+def test_lexical_finds_paragraph_references_in_any_spelling(small_engine: Engine, query: str) -> None:
+    assert top_sources(small_engine, query, mode="lexical")[0] == "koebenhavn_ledelsestilsyn_2018.txt"
+
+
+def test_case_numbers_survive_analysis(small_engine: Engine) -> None:
+    found = top_sources(small_engine, "27.00.00-A00-1-18", mode="lexical")
+    assert found[0] == "koebenhavn_ledelsestilsyn_2018.txt"
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("faellesskab", "odense_familiehus_2020.md"),
+        ("fallesskabet familiehus", "odense_familiehus_2020.md"),
+        ("Arhus aflastning", "aarhus_kvalitetsstandard_aflastning_2025.md"),
+        ("Hjorring familiebehandling", "hjoerring_kvalitetsstandard_familiebehandling_2019.txt"),
+        ("plejefamilie born anbringes", "greve_kvalitetsstandard_plejefamilier_2022.txt"),
+    ],
+)
+def test_queries_typed_without_danish_letters_find_the_danish_words(
+    small_engine: Engine, query: str, expected: str
+) -> None:
+    assert top_sources(small_engine, query, mode="lexical")[0] == expected
+
+
+@pytest.mark.parametrize(
+    "query",
+    ['"', '"ubalanceret', "NEAR(familie behandling)", "familie OR", "-aflastning", "*", "(", "col:term",
+     "^x", "AND", "'; DROP TABLE chunks; --", "familie* AND NOT (aflastning", "🙂 børn"],
+)
+def test_fts5_syntax_in_a_query_is_searched_as_text(small_engine: Engine, query: str) -> None:
+    for mode in ("lexical", "hybrid"):
+        small_engine.search(query, k=5, mode=mode)  # never a syntax error
+
+
+def test_hybrid_is_at_least_as_good_as_each_mode_on_the_test_queries(small_engine: Engine) -> None:
+    judged = [
+        JudgedQuery("familiebehandling § 52", {"hjoerring_kvalitetsstandard_familiebehandling_2019.txt": 2}),
+        JudgedQuery("hjælp til forældre derhjemme", {"hjoerring_kvalitetsstandard_familiebehandling_2019.txt": 2}),
+        JudgedQuery("socialrådgiver på skolen", {"herning_strategi_tidlig_indsats_2021.md": 2,
+                                                  "hjoerring_handleplan_skolefravaer_2021.txt": 1}),
+        JudgedQuery("anonym rådgivning uden sag", {"odense_familiehus_2020.md": 2}),
+        JudgedQuery("underretninger 24 timer", {"koebenhavn_ledelsestilsyn_2018.txt": 2}),
+        JudgedQuery("pusterum til forældre", {"aarhus_kvalitetsstandard_aflastning_2025.md": 2}),
+        JudgedQuery("anbringelse i netværket", {"greve_kvalitetsstandard_plejefamilier_2022.txt": 2}),
+        JudgedQuery("barnet kommer ikke i skole", {"hjoerring_handleplan_skolefravaer_2021.txt": 2}),
+    ]
+    modes = evaluate(small_engine, judged, k=5)["modes"]
+    assert modes["hybrid"]["ndcg@5"] >= max(modes["dense"]["ndcg@5"], modes["lexical"]["ndcg@5"]) - 1e-9
+    assert modes["hybrid"]["ndcg@5"] > 0.8
+
+
+def test_filters_apply_inside_both_retrievers(small_engine: Engine) -> None:
+    only_hjoerring = SearchFilters(kommuner=["Hjørring"])
+    for mode in ("hybrid", "dense", "lexical"):
+        # The query favours other municipalities' texts, yet both Hjørring documents come back.
+        result = small_engine.search("aflastning weekend", k=2, mode=mode, filters=only_hjoerring, collapse=True)
+        if mode == "lexical":
+            assert all(hit.municipality == "Hjørring" for hit in result.results)
+            continue
+        assert len(result.results) == 2
+        assert {hit.municipality for hit in result.results} == {"Hjørring"}
+
+
+def test_year_and_type_filters(small_engine: Engine) -> None:
+    result = small_engine.search(
+        "kvalitetsstandard", k=10, mode="dense", filters=SearchFilters(types=["kvalitetsstandard"], year_from=2020)
+    )
+    assert result.results
+    assert all(h.doc_type == "kvalitetsstandard" and (h.year or 0) >= 2020 for h in result.results)
+
+
+def test_a_hit_carries_its_citation_and_highlighted_snippet(small_engine: Engine) -> None:
+    hit = small_engine.search("familiebehandler i hjemmet", k=1).results[0]
+    assert hit.municipality == "Hjørring"
+    assert hit.region == "Region Nordjylland"
+    assert hit.doc_type == "kvalitetsstandard"
+    assert hit.year == 2019
+    assert hit.page == 1
+    assert "<mark>" in hit.snippet
+    assert hit.source.endswith("hjoerring_kvalitetsstandard_familiebehandling_2019.txt")
+
+
+def test_unchanged_files_are_skipped_and_a_changed_file_is_replaced(
+    private_index: tuple[Settings, Path], e5: Embedder
+) -> None:
+    settings, corpus = private_index
+    again = sync([corpus], settings, e5)
+    assert len(again.unchanged) == len(list(corpus.iterdir()))
+    assert again.chunks_embedded == 0
+
+    changed = corpus / "vejle_vejvedligeholdelse_2023.txt"
+    changed.write_text("Notat om cykelstier\n\nVejle Kommune, 2023.\n\nNye cykelstier langs fjorden.\n", "utf-8")
+    report = sync([corpus], settings, e5)
+    assert [Path(p).name for p in report.updated] == [changed.name]
+    engine = Engine(settings, embedder=e5)
+    assert top_sources(engine, "cykelstier", mode="lexical") == [changed.name]
+    assert not engine.search("snerydning", k=5, mode="lexical").results
+    assert_consistent(settings)
+    engine.close()
+
+
+def test_a_deleted_file_leaves_the_index_everywhere(private_index: tuple[Settings, Path], e5: Embedder) -> None:
+    settings, corpus = private_index
+    (corpus / "odense_familiehus_2020.md").unlink()
+    report = sync([corpus], settings, e5, remove_missing=True)
+    assert [Path(p).name for p in report.removed] == ["odense_familiehus_2020.md"]
+    engine = Engine(settings, embedder=e5)
+    for mode in ("lexical", "dense", "hybrid"):
+        assert "odense_familiehus_2020.md" not in top_sources(engine, "åben anonym rådgivning", mode=mode, k=10)
+    engine.close()
+    assert_consistent(settings)
+
+
+def test_the_same_content_under_two_names_is_one_document_with_two_sources(
+    private_index: tuple[Settings, Path], e5: Embedder
+) -> None:
+    settings, corpus = private_index
+    original = corpus / "greve_kvalitetsstandard_plejefamilier_2022.txt"
+    (corpus / "kopi_af_plejefamilier.txt").write_bytes(original.read_bytes())
+    report = sync([corpus], settings, e5)
+    assert report.chunks_embedded == 0
+    store = Store(settings.db_path)
+    doc_id = store.conn.execute("SELECT doc_id FROM sources WHERE path LIKE '%kopi_af%'").fetchone()[0]
+    assert len(store.sources_of(doc_id)) == 2
+    assert store.counts()["documents"] == len(list(corpus.iterdir())) - 1
+    store.close()
+
+
+def test_searching_with_another_embedder_is_a_clear_error(small_index: tuple[Settings, Path]) -> None:
+    other = Settings(data_dir=small_index[0].data_dir, embedder="sentence-transformers:/nowhere")
+    with pytest.raises(IndexMismatch, match="byg indekset forfra"):
+        Engine(other)
+
+
+def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
+    with pytest.raises(IndexMissing, match="broker ingest"):
+        Engine(Settings(data_dir=tmp_path / "tom"))
+
+
+@pytest.mark.parametrize("query", ["", "   ", "\x00\x01"])
+def test_an_empty_query_is_refused_with_a_message(small_engine: Engine, query: str) -> None:
+    with pytest.raises(InvalidQuery, match="tom"):
+        small_engine.search(query)
+
+
+@pytest.mark.parametrize("k", [0, -1, 10**9])
+def test_k_out_of_range_is_refused(small_engine: Engine, k: int) -> None:
+    with pytest.raises(InvalidQuery):
+        small_engine.search("børn", k=k)
+
+
+def test_a_damaged_vector_file_is_rebuilt_from_the_database(private_index: tuple[Settings, Path], e5: Embedder) -> None:
+    settings, _ = private_index
+    store = Store(settings.db_path)
+    vectors_path(settings.data_dir, current_generation(store)).write_bytes(b"not faiss")
+    store.close()
+    engine = Engine(settings, embedder=e5)
+    assert top_sources(engine, "hjælp til forældre derhjemme", mode="dense")[0].startswith("hjoerring")
+    engine.close()
+
+
+def assert_consistent(settings: Settings) -> None:
+    """Database, lexical index and FAISS ids agree."""
+    store = Store(settings.db_path)
+    chunk_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
+    fts_ids = {r[0] for r in store.conn.execute("SELECT rowid FROM chunks_fts")}
+    assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    index = VectorIndex.load(vectors_path(settings.data_dir, current_generation(store)))
+    store.close()
+    assert chunk_ids == fts_ids == set(index.ids().tolist())
