@@ -31,6 +31,9 @@ demo: system $(VENV)/.app
 	$(BIN)/broker ingest corpus --data $(DATA)
 	$(BIN)/broker search "familiebehandling i hjemmet" --data $(DATA) --k 5
 	$(BIN)/broker search "hvordan organiserer andre kommuner den fremskudte indsats på skolerne?" --data $(DATA) --k 5
+	$(BIN)/broker ask "hvilke kommuner har familiehuse med åben anonym rådgivning?" --data $(DATA)
+	@echo "Åbn http://$(HOST):$(PORT)/ i en browser (Ctrl+C stopper tjenesten)."
+	$(BIN)/broker serve --data $(DATA) --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.dev
 	./scripts/setup-system.sh --test

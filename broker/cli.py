@@ -261,6 +261,89 @@ def eval_(
     out.print(table)
 
 
+# -- sources and reindex -----------------------------------------------------------------------
+
+sources_app = typer.Typer(no_args_is_help=True, help="Registrerede kilder (mapper og eksporter) til genindeksering.")
+app.add_typer(sources_app, name="sources")
+
+
+@sources_app.command("add")
+def sources_add(
+    path: Annotated[Path, typer.Argument(help="Mappe (gennemgås rekursivt) eller JSON Lines-eksport.")],
+    name: Annotated[str | None, typer.Option("--name", help="Kildens navn (standard: mappens navn).")] = None,
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Registrér en kilde. Den indlæses ved næste `broker reindex`."""
+    from broker.reindex import add_source
+
+    added = _run(lambda: add_source(settings_for(data), path, name))
+    if as_json:
+        emit_json(added)
+    else:
+        out.print(f"Kilden »{added['name']}« ({added['path']}) er registreret. Kør: broker reindex")
+
+
+@sources_app.command("list")
+def sources_list(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """Vis de registrerede kilder."""
+    from broker.reindex import list_sources
+
+    sources = _run(lambda: list_sources(settings_for(data)))
+    if as_json:
+        emit_json(sources)
+        return
+    if not sources:
+        out.print("Ingen registrerede kilder. Tilføj en med: broker sources add MAPPE")
+    for source in sources:
+        exists = "" if Path(source["path"]).exists() else "  [red](findes ikke)[/]"
+        out.print(f"{source['name']}\t{source['path']}{exists}")
+
+
+@sources_app.command("remove")
+def sources_remove(
+    name: Annotated[str, typer.Argument(help="Kildens navn.")], data: DataOpt = None, as_json: JsonOpt = False
+) -> None:
+    """Afregistrér en kilde og fjern dens dokumenter fra indekset."""
+    from broker.reindex import remove_source
+    from index.embed import load_embedder
+
+    settings = settings_for(data)
+    report = _run(lambda: remove_source(settings, name, load_embedder(settings.embedder, settings.threads)))
+    if as_json:
+        emit_json(report_dict(report))
+    else:
+        out.print(f"Kilden »{name}« er fjernet; {len(report.removed)} filer taget ud af indekset.")
+
+
+@app.command()
+def reindex(
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+    report_file: Annotated[Path | None, typer.Option("--report", help="Gem rapporten som JSON her.")] = None,
+    max_failed: Annotated[
+        int, typer.Option("--max-failed", help="Afslut med fejlstatus 1, når flere filer end dette fejler.")
+    ] = 0,
+) -> None:
+    """Genindeksér alle registrerede kilder: nye, ændrede, omdøbte og slettede filer (kør fx ugentligt)."""
+    from broker.reindex import reindex as run_reindex
+    from index.embed import load_embedder
+
+    settings = settings_for(data)
+    progress = not as_json and sys.stderr.isatty()
+    report = _run(lambda: run_reindex(settings, load_embedder(settings.embedder, settings.threads), progress=progress))
+    data_out = report_dict(report)
+    if report_file is not None:
+        report_file.parent.mkdir(parents=True, exist_ok=True)
+        report_file.write_text(json.dumps(data_out, ensure_ascii=False, indent=2), encoding="utf-8")
+    if as_json:
+        emit_json(data_out)
+    else:
+        print_report(report)
+    if len(report.failed) > max_failed:
+        raise typer.Exit(1)
+
+
 # -- ask and serve ------------------------------------------------------------------------------
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import time
 from collections import defaultdict
@@ -81,11 +82,15 @@ def sync(
     settings: Settings,
     embedder: Embedder,
     *,
-    remove_missing: bool = False,
+    removal_roots: Sequence[Path] | None = None,
     progress: bool = False,
     on_file: Callable[[Path], None] | None = None,
+    record_as: str | None = None,
+    known_failures: Sequence[FileFailure] = (),
 ) -> IngestReport:
-    """Ingest new and changed files under `paths`; with `remove_missing`, drop sources that disappeared.
+    """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
+
+    With `record_as`, the report is also stored in the index's metadata under that key (e.g. the last re-index).
 
     Holds the data directory's write lock for the whole run and changes the database in one transaction,
     so readers see the old state or the new one, and an interrupted run leaves the old state in place.
@@ -96,15 +101,18 @@ def sync(
         try:
             with store.write():
                 check_embedder(store, settings.embedder, embedder)
-            report = IngestReport()
-            plan = _scan(paths, settings, embedder, store, report, remove_missing, progress, on_file)
+            report = IngestReport(failed=list(known_failures))
+            plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file)
             new_docs = _dedupe_new(plan.documents, store)
             report.embed_seconds, report.chunks_embedded = _embed_missing(new_docs, store, embedder)
             _apply(plan, new_docs, store, settings, embedder)
             report.documents = store.counts()["documents"]
+            report.total_seconds = time.perf_counter() - started
+            if record_as:
+                with store.write():
+                    store.set_json(record_as, {"finished": time.time(), **dataclasses.asdict(report)})
         finally:
             store.close()
-    report.total_seconds = time.perf_counter() - started
     return report
 
 
@@ -114,7 +122,7 @@ def _scan(
     embedder: Embedder,
     store: Store,
     report: IngestReport,
-    remove_missing: bool,
+    removal_roots: Sequence[Path] | None,
     progress: bool,
     on_file: Callable[[Path], None] | None,
 ) -> _Plan:
@@ -151,8 +159,8 @@ def _scan(
         fresh = {(s.path, s.record_id or "") for d in docs for s in d.sources}
         plan.drop_sources += [(k.path, k.record_id) for k in prior if (k.path, k.record_id) not in fresh]
         plan.documents += docs
-    if remove_missing:
-        roots = [str(p.resolve()) for p in paths]
+    if removal_roots is not None:
+        roots = [str(p.resolve()) for p in removal_roots]
         for known_path, sources in by_path.items():
             if known_path not in seen and _under(known_path, roots):
                 report.removed.append(known_path)

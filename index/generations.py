@@ -41,3 +41,6 @@ def remove_stale(data_dir: Path, current: int, keep: int = 2) -> None:
         if generation <= current - keep or generation > current:
             with contextlib.suppress(OSError):
                 path.unlink()
+    for temp in data_dir.glob(".vectors.*.tmp"):  # left by a writer killed mid-save; only one writer runs
+        with contextlib.suppress(OSError):
+            temp.unlink()

@@ -62,6 +62,12 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, tokenize = 'unicode61 remove_diacritics 0');
+CREATE TABLE IF NOT EXISTS registered_sources (
+    name TEXT PRIMARY KEY,
+    path TEXT NOT NULL UNIQUE,
+    internal INTEGER NOT NULL DEFAULT 0,
+    added_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS vectors (
     embedder TEXT NOT NULL,
     text_hash TEXT NOT NULL,
@@ -156,11 +162,17 @@ class Store:
         self._local = threading.local()
         self._connections: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        with self.write() as conn:
-            conn.executescript(_SCHEMA)
-            conn.execute(
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),)
+        if not self._has_schema():
+            # executescript commits on its own, so the script carries its own transaction.
+            self.conn.executescript(
+                f"BEGIN IMMEDIATE;{_SCHEMA}"
+                f"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');COMMIT;"
             )
+
+    def _has_schema(self) -> bool:
+        """True when the database is set up; checked without a write lock, so readers never wait for writers."""
+        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        return row is not None
 
     # -- connections and transactions -------------------------------------------------------
 
@@ -264,6 +276,25 @@ class Store:
         for doc_id in orphans:
             removed += self.delete_document(doc_id)
         return removed
+
+    def register_source(self, name: str, path: str, internal: bool = False) -> None:
+        self.conn.execute(
+            "INSERT INTO registered_sources(name, path, internal, added_at) VALUES (?, ?, ?, ?)",
+            (name, path, int(internal), time.time()),
+        )
+
+    def registered_sources(self) -> list[dict[str, Any]]:
+        rows = self.conn.execute(
+            "SELECT name, path, internal, added_at FROM registered_sources ORDER BY name"
+        ).fetchall()
+        return [{"name": r[0], "path": r[1], "internal": bool(r[2]), "added_at": r[3]} for r in rows]
+
+    def unregister_source(self, name: str) -> str | None:
+        row = self.conn.execute("SELECT path FROM registered_sources WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        self.conn.execute("DELETE FROM registered_sources WHERE name = ?", (name,))
+        return str(row[0])
 
     def sources_of(self, doc_id: str) -> list[Source]:
         rows = self.conn.execute(

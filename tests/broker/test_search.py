@@ -146,7 +146,7 @@ def test_unchanged_files_are_skipped_and_a_changed_file_is_replaced(
 def test_a_deleted_file_leaves_the_index_everywhere(private_index: tuple[Settings, Path], e5: Embedder) -> None:
     settings, corpus = private_index
     (corpus / "odense_familiehus_2020.md").unlink()
-    report = sync([corpus], settings, e5, remove_missing=True)
+    report = sync([corpus], settings, e5, removal_roots=[corpus])
     assert [Path(p).name for p in report.removed] == ["odense_familiehus_2020.md"]
     engine = Engine(settings, embedder=e5)
     for mode in ("lexical", "dense", "hybrid"):
