@@ -72,7 +72,9 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = {404: "Siden findes ikke.", 405: "Metoden er ikke tilladt her."}.get(exc.status_code, exc.detail)
+        message = {404: "Siden findes ikke.", 405: "Metoden er ikke tilladt her."}.get(
+            exc.status_code, exc.detail
+        )
         return JSONResponse({"error": message, "type": "HTTPError"}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)

@@ -23,10 +23,15 @@ def get_answerer(request: Request) -> Answerer:
 
 
 def get_filters(
-    kommune: Annotated[list[str] | None, Query(description="Kun disse kommuner.", examples=["Hjørring"])] = None,
-    region: Annotated[list[str] | None, Query(description="Kun disse regioner.", examples=["Nordjylland"])] = None,
-    type: Annotated[  # noqa: A002 - the public parameter name
-        list[str] | None, Query(description="Dokumenttyper, fx kvalitetsstandard.", examples=["kvalitetsstandard"])
+    kommune: Annotated[
+        list[str] | None, Query(description="Kun disse kommuner.", examples=["Hjørring"])
+    ] = None,
+    region: Annotated[
+        list[str] | None, Query(description="Kun disse regioner.", examples=["Nordjylland"])
+    ] = None,
+    type: Annotated[
+        list[str] | None,
+        Query(description="Dokumenttyper, fx kvalitetsstandard.", examples=["kvalitetsstandard"]),
     ] = None,
     year_from: Annotated[int | None, Query(ge=1900, le=2100, description="Fra og med år.")] = None,
     year_to: Annotated[int | None, Query(ge=1900, le=2100, description="Til og med år.")] = None,

@@ -26,7 +26,9 @@ Mode = Literal["hybrid", "dense", "lexical"]
 def search(
     engine: Annotated[Engine, Depends(get_engine)],
     filters: Annotated[SearchFilters, Depends(get_filters)],
-    q: Annotated[str, Query(min_length=1, max_length=2000, description="Søgningen.", examples=["familiebehandling"])],
+    q: Annotated[
+        str, Query(min_length=1, max_length=2000, description="Søgningen.", examples=["familiebehandling"])
+    ],
     k: Annotated[int, Query(ge=1, le=MAX_K, description="Antal resultater.")] = 10,
     mode: Annotated[Mode, Query(description="Søgetilstand.")] = "hybrid",
     collapse: Annotated[bool, Query(description="Kun bedste tekststykke pr. dokument.")] = False,
@@ -38,14 +40,22 @@ def search(
 
 
 class AskRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000, examples=["Hvordan organiserer andre kommuner familiebehandling?"])
-    kommuner: list[str] | None = Field(default=None, description="Kun disse kommuner.", examples=[["Herning", "Aarhus"]])
-    exclude_kommune: list[str] | str | None = Field(default=None, description="Udelad denne/disse kommuner (fx din egen).")
+    question: str = Field(
+        min_length=1, max_length=2000, examples=["Hvordan organiserer andre kommuner familiebehandling?"]
+    )
+    kommuner: list[str] | None = Field(
+        default=None, description="Kun disse kommuner.", examples=[["Herning", "Aarhus"]]
+    )
+    exclude_kommune: list[str] | str | None = Field(
+        default=None, description="Udelad denne/disse kommuner (fx din egen)."
+    )
     region: list[str] | str | None = Field(default=None, examples=["Nordjylland"])
     type: list[str] | str | None = Field(default=None, examples=["kvalitetsstandard"])
     year_from: int | None = Field(default=None, ge=1900, le=2100)
     year_to: int | None = Field(default=None, ge=1900, le=2100)
-    k: int = Field(default=20, ge=1, le=MAX_K, description="Antal tekststykker, svaret og oversigten bygger på.")
+    k: int = Field(
+        default=20, ge=1, le=MAX_K, description="Antal tekststykker, svaret og oversigten bygger på."
+    )
 
     model_config = {
         "json_schema_extra": {

@@ -174,7 +174,9 @@ class Answerer:
         found = candidates(self.engine, result.query, hits, self.sentences)
         chosen = choose(found)
         if not chosen or max(c.meaning for c in chosen) < MIN_SENTENCE_SIMILARITY:
-            answer.reason = NO_ANSWER if hits else "Der er ingen dokumenter, der matcher søgningen og filtrene."
+            answer.reason = (
+                NO_ANSWER if hits else "Der er ingen dokumenter, der matcher søgningen og filtrene."
+            )
             answer.by_municipality = []
         else:
             answer.answer, answer.citations = cite(chosen)
@@ -184,4 +186,3 @@ class Answerer:
                 generate_answer(answer, question, hits[:PASSAGES], self.settings)
         answer.took_ms = round((time.perf_counter() - started) * 1000, 2)
         return answer
-

@@ -175,7 +175,9 @@ def print_result(result: SearchResult) -> None:
             )
             if part
         )
-        out.print(f"[bold]{hit.rank}.[/] [bold cyan]{where.replace('[', chr(92) + '[')}[/]  [dim]{hit.doc_type}[/]")
+        out.print(
+            f"[bold]{hit.rank}.[/] [bold cyan]{where.replace('[', chr(92) + '[')}[/]  [dim]{hit.doc_type}[/]"
+        )
         out.print(f"   {terminal_snippet(hit.snippet)}")
         out.print(f"   [dim]{hit.source}[/]\n")
 
@@ -186,12 +188,18 @@ def search(
     data: DataOpt = None,
     k: Annotated[int, typer.Option("--k", help="Antal resultater.")] = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller lexical.")] = "hybrid",
-    kommune: Annotated[list[str] | None, typer.Option("--kommune", help="Kun denne kommune (kan gentages).")] = None,
-    region: Annotated[list[str] | None, typer.Option("--region", help="Kun denne region (kan gentages).")] = None,
+    kommune: Annotated[
+        list[str] | None, typer.Option("--kommune", help="Kun denne kommune (kan gentages).")
+    ] = None,
+    region: Annotated[
+        list[str] | None, typer.Option("--region", help="Kun denne region (kan gentages).")
+    ] = None,
     doc_type: Annotated[list[str] | None, typer.Option("--type", help="Dokumenttype (kan gentages).")] = None,
     year_from: Annotated[int | None, typer.Option("--year-from", help="Fra og med år.")] = None,
     year_to: Annotated[int | None, typer.Option("--year-to", help="Til og med år.")] = None,
-    collapse: Annotated[bool, typer.Option("--per-dokument", help="Kun bedste tekststykke pr. dokument.")] = False,
+    collapse: Annotated[
+        bool, typer.Option("--per-dokument", help="Kun bedste tekststykke pr. dokument.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Søg i indekset (hybrid, semantisk eller leksikalsk) med filtre."""
@@ -219,7 +227,9 @@ def search(
 
 @app.command(name="eval")
 def eval_(
-    queries: Annotated[Path, typer.Option("--queries", help="JSON Lines med forespørgsler og relevante dokumenter.")],
+    queries: Annotated[
+        Path, typer.Option("--queries", help="JSON Lines med forespørgsler og relevante dokumenter.")
+    ],
     data: DataOpt = None,
     k: Annotated[int, typer.Option("--k")] = 10,
     per_query: Annotated[bool, typer.Option("--per-query", help="Medtag tal for hver forespørgsel.")] = False,
@@ -263,7 +273,9 @@ def eval_(
 
 # -- sources and reindex -----------------------------------------------------------------------
 
-sources_app = typer.Typer(no_args_is_help=True, help="Registrerede kilder (mapper og eksporter) til genindeksering.")
+sources_app = typer.Typer(
+    no_args_is_help=True, help="Registrerede kilder (mapper og eksporter) til genindeksering."
+)
 app.add_typer(sources_app, name="sources")
 
 
@@ -331,7 +343,9 @@ def reindex(
 
     settings = settings_for(data)
     progress = not as_json and sys.stderr.isatty()
-    report = _run(lambda: run_reindex(settings, load_embedder(settings.embedder, settings.threads), progress=progress))
+    report = _run(
+        lambda: run_reindex(settings, load_embedder(settings.embedder, settings.threads), progress=progress)
+    )
     data_out = report_dict(report)
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)
@@ -344,14 +358,42 @@ def reindex(
         raise typer.Exit(1)
 
 
+@app.command()
+def check(data: DataOpt = None, as_json: JsonOpt = False) -> None:
+    """Kontrollér indekset: SQLite-integritet, og at tekststykker, ordindeks og vektorer stemmer overens."""
+    from index.store import Store
+    from index.verify import check_consistency
+
+    settings = settings_for(data)
+
+    def work() -> list[str]:
+        store = Store(settings.db_path, create=False)
+        try:
+            return check_consistency(store, settings.data_dir)
+        finally:
+            store.close()
+
+    problems = _run(work)
+    if as_json:
+        emit_json({"ok": not problems, "problems": problems})
+    else:
+        out.print("Indekset er konsistent." if not problems else "\n".join(f"✗ {p}" for p in problems))
+    if problems:
+        raise typer.Exit(1)
+
+
 # -- ask and serve ------------------------------------------------------------------------------
 
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="Spørgsmålet, fx 'hvordan gør andre kommuner med børnesamtalen?'")],
+    question: Annotated[
+        str, typer.Argument(help="Spørgsmålet, fx 'hvordan gør andre kommuner med børnesamtalen?'")
+    ],
     data: DataOpt = None,
-    kommune: Annotated[list[str] | None, typer.Option("--kommune", help="Kun denne kommune (kan gentages).")] = None,
+    kommune: Annotated[
+        list[str] | None, typer.Option("--kommune", help="Kun denne kommune (kan gentages).")
+    ] = None,
     exclude: Annotated[list[str] | None, typer.Option("--undtagen", help="Udelad denne kommune.")] = None,
     region: Annotated[list[str] | None, typer.Option("--region")] = None,
     doc_type: Annotated[list[str] | None, typer.Option("--type")] = None,

@@ -74,7 +74,9 @@ def similar_documents(
     return {"doc_id": doc_id, "municipality": doc["municipality"], "title": doc["title"], "results": results}
 
 
-def compare(engine: Engine, topic: str, kommuner: list[str], *, k: int = 3, mode: str = "hybrid") -> dict[str, Any]:
+def compare(
+    engine: Engine, topic: str, kommuner: list[str], *, k: int = 3, mode: str = "hybrid"
+) -> dict[str, Any]:
     """For each named municipality, its best passages on the topic, side by side."""
     names = list(dict.fromkeys(resolve_municipality(name) for name in kommuner))
     if not 2 <= len(names) <= MAX_COMPARE:

@@ -40,7 +40,12 @@ def load_queries(path: Path) -> list[JudgedQuery]:
                 relevant = {entry: 1 for entry in relevant}
             filters = SearchFilters(**item.get("filters", {}))
             queries.append(
-                JudgedQuery(str(item["query"]), {str(k): int(v) for k, v in relevant.items()}, filters, item.get("kind"))
+                JudgedQuery(
+                    str(item["query"]),
+                    {str(k): int(v) for k, v in relevant.items()},
+                    filters,
+                    item.get("kind"),
+                )
             )
         except (ValueError, KeyError, TypeError, AttributeError) as exc:
             raise InvalidQuery(f"{path}, linje {number}: ugyldig forespørgsel ({exc}).") from exc

@@ -58,11 +58,15 @@ def generate_answer(answer: Answer, question: str, hits: list[Hit], settings: Se
         response.raise_for_status()
         text = str(response.json()["choices"][0]["message"]["content"])
     except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-        answer.reason = f"Sprogmodellen svarede ikke ({type(exc).__name__}); svaret er udtrukket af teksterne."
+        answer.reason = (
+            f"Sprogmodellen svarede ikke ({type(exc).__name__}); svaret er udtrukket af teksterne."
+        )
         return
     kept = checked_sentences(text, len(hits))
     if not kept:
-        answer.reason = "Sprogmodellens svar havde ingen gyldige kildehenvisninger; svaret er udtrukket af teksterne."
+        answer.reason = (
+            "Sprogmodellens svar havde ingen gyldige kildehenvisninger; svaret er udtrukket af teksterne."
+        )
         return
     renumber: dict[int, int] = {}
     citations: list[Citation] = []

@@ -87,6 +87,7 @@ def sync(
     on_file: Callable[[Path], None] | None = None,
     record_as: str | None = None,
     known_failures: Sequence[FileFailure] = (),
+    on_stage: Callable[[str], None] | None = None,
 ) -> IngestReport:
     """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
 
@@ -103,9 +104,12 @@ def sync(
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
             plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file)
+            stage = on_stage or (lambda _: None)
+            stage("scanned")
             new_docs = _dedupe_new(plan.documents, store)
-            report.embed_seconds, report.chunks_embedded = _embed_missing(new_docs, store, embedder)
-            _apply(plan, new_docs, store, settings, embedder)
+            report.embed_seconds, report.chunks_embedded = _embed_missing(new_docs, store, embedder, stage)
+            _apply(plan, new_docs, store, settings, embedder, stage)
+            stage("committed")
             report.documents = store.counts()["documents"]
             report.total_seconds = time.perf_counter() - started
             if record_as:
@@ -198,7 +202,9 @@ def _dedupe_new(documents: list[Document], store: Store) -> list[Document]:
     return list(new.values())
 
 
-def _embed_missing(docs: list[Document], store: Store, embedder: Embedder) -> tuple[float, int]:
+def _embed_missing(
+    docs: list[Document], store: Store, embedder: Embedder, stage: Callable[[str], None]
+) -> tuple[float, int]:
     """Embed chunk texts the cache does not hold yet; saved as they come so a crash loses little."""
     texts = {text_key(t): t for d in docs for t in (passage_text(d, c) for c in d.chunks)}
     cached = store.get_vectors(embedder.id, texts.keys(), embedder.dim)
@@ -211,18 +217,28 @@ def _embed_missing(docs: list[Document], store: Store, embedder: Embedder) -> tu
         seconds += time.perf_counter() - began
         with store.write():
             store.put_vectors(embedder.id, {k: v for (k, _), v in zip(batch, vectors, strict=True)})
+        stage("embedded-batch")
     return seconds, len(missing)
 
 
-def _apply(plan: _Plan, new_docs: list[Document], store: Store, settings: Settings, embedder: Embedder) -> None:
+def _apply(
+    plan: _Plan,
+    new_docs: list[Document],
+    store: Store,
+    settings: Settings,
+    embedder: Embedder,
+    stage: Callable[[str], None],
+) -> None:
     """One write transaction: sources, documents, chunks, lexical entries and the new vector generation."""
     data_dir = settings.data_dir
     with store.write():
+        # The committed vectors, loaded before this transaction changes any chunk, so deltas apply once.
+        index = load_current(store, data_dir, embedder.dim, settings)
         removed: list[int] = []
-        for path, record_id in plan.drop_sources:
-            store.remove_source(path, record_id)
-        for path, size, mtime in plan.touched:
-            store.touch_source(path, size, mtime)
+        for source_path, record_id in plan.drop_sources:
+            store.remove_source(source_path, record_id)
+        for source_path, size, mtime in plan.touched:
+            store.touch_source(source_path, size, mtime)
         added_ids: list[int] = []
         added_keys: list[str] = []
         new_ids = {d.doc_id for d in new_docs}
@@ -236,19 +252,31 @@ def _apply(plan: _Plan, new_docs: list[Document], store: Store, settings: Settin
                 for source in doc.sources:
                     store.add_source(doc.doc_id, source)
         removed += store.delete_orphans()
+        stage("written")
         if not removed and not added_ids and current_generation(store) > 0:
             return
-        index = load_current(store, data_dir, embedder.dim, settings)
         if removed:
             index.remove(np.asarray(removed, dtype=np.int64))
         if added_ids:
             found = store.get_vectors(embedder.id, added_keys, embedder.dim)
             vectors = np.vstack([found[k] for k in added_keys]).astype(np.float32)
             index.add(np.asarray(added_ids, dtype=np.int64), vectors)
+        if _wrong_kind(index, settings):
+            index = rebuild_vectors(store, embedder.dim, settings)
         generation, path = next_path(store, data_dir)
         index.save(path)
+        stage("saved")
         commit_generation(store, generation)
     remove_stale(data_dir, generation)
+
+
+def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:
+    """The index grew past (or shrank well below) the size where the other kind is the better choice."""
+    if settings.index_kind != "auto":
+        return index.kind != settings.index_kind
+    if index.kind == "flat":
+        return len(index) >= settings.ann_threshold
+    return len(index) < settings.ann_threshold // 2
 
 
 def load_current(store: Store, data_dir: Path, dim: int, settings: Settings) -> VectorIndex:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,14 +19,18 @@ LAST_REINDEX = "last_reindex"
 _NAME = re.compile(r"^[\w.\-æøåÆØÅ ]{1,80}$")
 
 
-def add_source(settings: Settings, path: Path, name: str | None = None, internal: bool = False) -> dict[str, Any]:
+def add_source(
+    settings: Settings, path: Path, name: str | None = None, internal: bool = False
+) -> dict[str, Any]:
     """Register a folder (recursive) or a JSON Lines export for re-indexing."""
     if not path.exists():
         raise InvalidQuery(f"Findes ikke: {path}")
     resolved = str(path.resolve())
     name = (name or path.resolve().name).strip()
     if not _NAME.match(name):
-        raise InvalidQuery(f"Ugyldigt kildenavn »{name}«: brug bogstaver, tal, mellemrum, punktum og bindestreg.")
+        raise InvalidQuery(
+            f"Ugyldigt kildenavn »{name}«: brug bogstaver, tal, mellemrum, punktum og bindestreg."
+        )
     with WriteLock(settings.lock_path):
         store = Store(settings.db_path)
         try:
@@ -64,7 +69,13 @@ def remove_source(settings: Settings, name: str, embedder: Embedder) -> IngestRe
     return sync([], settings, embedder, removal_roots=[Path(path)])
 
 
-def reindex(settings: Settings, embedder: Embedder, *, progress: bool = False) -> IngestReport:
+def reindex(
+    settings: Settings,
+    embedder: Embedder,
+    *,
+    progress: bool = False,
+    on_stage: Callable[[str], None] | None = None,
+) -> IngestReport:
     """Scan every registered source: add new files, replace changed ones, remove files that disappeared.
 
     A source whose folder or file is missing altogether (an unmounted share, say) is reported as failed and
@@ -91,4 +102,5 @@ def reindex(settings: Settings, embedder: Embedder, *, progress: bool = False) -
         progress=progress,
         record_as=LAST_REINDEX,
         known_failures=missing,
+        on_stage=on_stage,
     )

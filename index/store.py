@@ -171,7 +171,9 @@ class Store:
 
     def _has_schema(self) -> bool:
         """True when the database is set up; checked without a write lock, so readers never wait for writers."""
-        row = self.conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
+        row = self.conn.execute(
+            "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'"
+        ).fetchone()
         return row is not None
 
     # -- connections and transactions -------------------------------------------------------
@@ -365,7 +367,9 @@ class Store:
         return ids
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
-        row = self.conn.execute(f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+        row = self.conn.execute(
+            f"SELECT {_DOC_COLUMNS} FROM documents WHERE doc_id = ?", (doc_id,)
+        ).fetchone()
         if row is None:
             return None
         cols = [c.strip() for c in _DOC_COLUMNS.split(",")]
@@ -409,7 +413,25 @@ class Store:
             f"FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE c.id IN ({marks})",
             ids,
         ).fetchall()
-        return {r[0]: ChunkRow(*r[:13], source=r[13] or "") for r in rows}
+        return {
+            r[0]: ChunkRow(
+                chunk_id=r[0],
+                doc_id=r[1],
+                ord=r[2],
+                text=r[3],
+                page_start=r[4],
+                page_end=r[5],
+                section=r[6],
+                title=r[7],
+                municipality=r[8],
+                region=r[9],
+                doc_type=r[10],
+                year=r[11],
+                language=r[12],
+                source=r[13] or "",
+            )
+            for r in rows
+        }
 
     def doc_ids_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
         ids = list(chunk_ids)
@@ -447,11 +469,15 @@ class Store:
         facets: dict[str, dict[str, int]] = {}
         marks = ",".join("?" * len(ids))
         for column in ("municipality", "region", "doc_type", "year"):
-            rows = self.conn.execute(
-                f"SELECT d.{column}, count(DISTINCT d.doc_id) FROM chunks c JOIN documents d "
-                f"ON d.doc_id = c.doc_id WHERE c.id IN ({marks}) GROUP BY d.{column} ORDER BY 2 DESC, 1",
-                ids,
-            ).fetchall() if ids else []
+            rows = (
+                self.conn.execute(
+                    f"SELECT d.{column}, count(DISTINCT d.doc_id) FROM chunks c JOIN documents d "
+                    f"ON d.doc_id = c.doc_id WHERE c.id IN ({marks}) GROUP BY d.{column} ORDER BY 2 DESC, 1",
+                    ids,
+                ).fetchall()
+                if ids
+                else []
+            )
             facets[column] = {str(value): count for value, count in rows if value is not None}
         return facets
 

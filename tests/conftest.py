@@ -103,6 +103,7 @@ def write_pdf(path: Path, title: str, pages: list[tuple[str, str]]) -> None:
     from fpdf import FPDF
 
     pdf = FPDF()
+    pdf.set_auto_page_break(False)  # the footer sits at the bottom of its own page
     pdf.set_title(title)
     pdf.set_author("Hvidovre Kommune")
     pdf.set_creation_date(datetime.datetime(2023, 6, 14, tzinfo=datetime.UTC))
@@ -162,6 +163,8 @@ def private_index(small_index: tuple[Settings, Path], tmp_path: Path) -> tuple[S
     shutil.copytree(corpus, copy)  # keeps mtimes, so an unchanged file stays unchanged
     store = Store(data / "broker.sqlite3")
     with store.write() as conn:
-        conn.execute("UPDATE sources SET path = replace(path, ?, ?)", (str(corpus.resolve()), str(copy.resolve())))
+        conn.execute(
+            "UPDATE sources SET path = replace(path, ?, ?)", (str(corpus.resolve()), str(copy.resolve()))
+        )
     store.close()
     return Settings(data_dir=data), copy

@@ -8,7 +8,7 @@ import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import httpx
 import pytest
@@ -33,8 +33,20 @@ def test_search_has_the_cli_shape_plus_facets(client: httpx.Client) -> None:
     assert set(body) >= {"query", "mode", "took_ms", "results", "facets"}
     hit = body["results"][0]
     assert set(hit) >= {
-        "rank", "score", "doc_id", "chunk_id", "title", "municipality", "region", "doc_type", "year",
-        "page", "section", "source", "text", "snippet",
+        "rank",
+        "score",
+        "doc_id",
+        "chunk_id",
+        "title",
+        "municipality",
+        "region",
+        "doc_type",
+        "year",
+        "page",
+        "section",
+        "source",
+        "text",
+        "snippet",
     }
     assert hit["municipality"] == "Hjørring"
 
@@ -56,14 +68,21 @@ def test_filters_and_mistakes_give_clear_json_errors(client: httpx.Client) -> No
     assert "Ukendt kommune" in unknown.json()["error"]
     typo = client.get("/api/search", params={"q": "børn", "kommune": "Hjorring"})
     assert typo.status_code == 200  # typed without ø, resolved to Hjørring
-    for params in ({"q": ""}, {"q": "børn", "k": 0}, {"q": "børn", "k": -1}, {"q": "børn", "k": 10**9},
-                   {"q": "børn", "mode": "magic"}):
+    for params in (
+        {"q": ""},
+        {"q": "børn", "k": 0},
+        {"q": "børn", "k": -1},
+        {"q": "børn", "k": 10**9},
+        {"q": "børn", "mode": "magic"},
+    ):
         response = client.get("/api/search", params=params)
         assert response.status_code == 422, params
         assert response.json()["error"].startswith("Ugyldig")
 
 
-def test_ask_answers_with_citations_that_point_at_real_pages(client: httpx.Client, small_index: tuple[Settings, Path]) -> None:
+def test_ask_answers_with_citations_that_point_at_real_pages(
+    client: httpx.Client, small_index: tuple[Settings, Path]
+) -> None:
     body = client.post("/api/ask", json={"question": "Hvor ofte mødes kontaktpersonen med den unge?"}).json()
     assert body["answer"], body
     assert "[1]" in body["answer"]
@@ -80,7 +99,9 @@ def test_ask_answers_with_citations_that_point_at_real_pages(client: httpx.Clien
 
 
 def test_ask_groups_passages_by_municipality(client: httpx.Client) -> None:
-    body = client.post("/api/ask", json={"question": "hvordan får skolerne hjælp fra socialrådgivere?"}).json()
+    body = client.post(
+        "/api/ask", json={"question": "hvordan får skolerne hjælp fra socialrådgivere?"}
+    ).json()
     groups = body["by_municipality"]
     names = [g["municipality"] for g in groups]
     assert len(names) == len(set(names))
@@ -108,7 +129,9 @@ def test_documents_list_detail_and_file(client: httpx.Client) -> None:
     assert {d["doc_id"] for d in page2["documents"]}.isdisjoint(d["doc_id"] for d in listing["documents"])
     only = client.get("/api/documents", params={"kommune": "Hjørring"}).json()
     assert only["total"] == 2
-    pdf_doc = next(d for d in client.get("/api/documents", params={"kommune": "Hvidovre"}).json()["documents"])
+    pdf_doc = next(
+        d for d in client.get("/api/documents", params={"kommune": "Hvidovre"}).json()["documents"]
+    )
     detail = client.get(f"/api/documents/{pdf_doc['doc_id']}").json()
     assert detail["page_count"] == 3
     assert [c["page_start"] for c in detail["chunks"]] == sorted(c["page_start"] for c in detail["chunks"])
@@ -128,7 +151,8 @@ def test_similar_documents_come_from_other_municipalities(client: httpx.Client) 
 
 def test_compare_puts_municipalities_side_by_side(client: httpx.Client) -> None:
     body = client.get(
-        "/api/compare", params=[("q", "socialrådgiver på skolen"), ("kommune", "Herning"), ("kommune", "Hjorring")]
+        "/api/compare",
+        params=[("q", "socialrådgiver på skolen"), ("kommune", "Herning"), ("kommune", "Hjorring")],
     ).json()
     assert [c["municipality"] for c in body["columns"]] == ["Herning", "Hjørring"]
     assert all(r["municipality"] == c["municipality"] for c in body["columns"] for r in c["results"])
@@ -146,9 +170,19 @@ def test_municipalities_and_stats(client: httpx.Client) -> None:
 
 def test_openapi_documents_every_endpoint_in_danish(client: httpx.Client) -> None:
     schema = client.get("/openapi.json").json()
-    for path in ("/api/search", "/api/ask", "/api/documents", "/api/documents/{doc_id}",
-                 "/api/documents/{doc_id}/file", "/api/documents/{doc_id}/similar", "/api/compare",
-                 "/api/municipalities", "/api/stats", "/healthz", "/readyz"):
+    for path in (
+        "/api/search",
+        "/api/ask",
+        "/api/documents",
+        "/api/documents/{doc_id}",
+        "/api/documents/{doc_id}/file",
+        "/api/documents/{doc_id}/similar",
+        "/api/compare",
+        "/api/municipalities",
+        "/api/stats",
+        "/healthz",
+        "/readyz",
+    ):
         assert path in schema["paths"], path
     assert "Hvordan organiserer andre kommuner" in json.dumps(schema, ensure_ascii=False)
 
@@ -161,9 +195,9 @@ class FakeChat(BaseHTTPRequestHandler):
 
     reply: str = ""
     status: int = 200
-    seen: list[dict[str, Any]] = []
+    seen: ClassVar[list[dict[str, Any]]] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         FakeChat.seen.append(body)
         payload = json.dumps({"choices": [{"message": {"role": "assistant", "content": FakeChat.reply}}]})
@@ -187,7 +221,9 @@ def chat_server() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def generative(small_index: tuple[Settings, Path], e5: Embedder, chat_server: str) -> Iterator[httpx.Client]:
-    settings = Settings(data_dir=small_index[0].data_dir, llm_url=chat_server, llm_model="test", llm_timeout_s=3)
+    settings = Settings(
+        data_dir=small_index[0].data_dir, llm_url=chat_server, llm_model="test", llm_timeout_s=3
+    )
     with serve(settings, e5) as server, httpx.Client(base_url=server.url, timeout=60) as http:
         yield http
 

@@ -1,0 +1,88 @@
+// The page's state lives in the URL, so every view can be shared, bookmarked and reached with Back.
+
+export const VIEWS = ["search", "ask", "compare", "status", "doc"];
+export const MODES = ["hybrid", "dense", "lexical"];
+
+const yearParam = (value) => (/^\d{4}$/.test(value ?? "") ? value : "");
+const positive = (value) => (/^[1-9]\d{0,5}$/.test(value ?? "") ? Number(value) : null);
+const list = (params, key) => params.getAll(key).map((v) => v.trim()).filter(Boolean);
+
+/** The state described by a location: /?q=…&kommune=…, /?view=ask, /?doc=<id>, /#/dokument/<id>. */
+export function readState(location = window.location) {
+  const params = new URLSearchParams(location.search);
+  let doc = params.get("doc") || "";
+  const hashDoc = /^#\/dokument\/([^/?#]+)/.exec(location.hash || "");
+  if (hashDoc) doc = decodeURIComponent(hashDoc[1]);
+  const view = doc ? "doc" : VIEWS.includes(params.get("view")) ? params.get("view") : "search";
+  const mode = params.get("mode");
+  return {
+    view,
+    doc,
+    side: positive(params.get("side")),
+    q: params.get("q") ?? "",
+    mode: MODES.includes(mode) ? mode : "hybrid",
+    kommune: list(params, "kommune"),
+    region: list(params, "region"),
+    type: list(params, "type"),
+    year_from: yearParam(params.get("year_from")),
+    year_to: yearParam(params.get("year_to")),
+    group: params.get("grupper") === "kommune" ? "kommune" : "rank",
+    udelad: (params.get("udelad") ?? "").trim(),
+  };
+}
+
+/** The shareable address of a state; only what matters for its view is written. */
+export function urlFor(state) {
+  const params = new URLSearchParams();
+  const add = (key, values) => {
+    for (const value of [].concat(values ?? [])) if (value !== "" && value !== null) params.append(key, value);
+  };
+  const q = (state.q ?? "").trim();
+  switch (state.view) {
+    case "doc":
+      add("doc", state.doc);
+      add("side", state.side);
+      break;
+    case "ask":
+      add("view", "ask");
+      add("q", q);
+      add("kommune", state.kommune);
+      add("udelad", state.udelad);
+      add("region", state.region);
+      add("type", state.type);
+      break;
+    case "compare":
+      add("view", "compare");
+      add("q", q);
+      add("kommune", state.kommune);
+      break;
+    case "status":
+      add("view", "status");
+      break;
+    default:
+      add("q", q);
+      if (state.mode && state.mode !== "hybrid") add("mode", state.mode);
+      add("kommune", state.kommune);
+      add("region", state.region);
+      add("type", state.type);
+      add("year_from", state.year_from);
+      add("year_to", state.year_to);
+      if (state.group === "kommune") add("grupper", "kommune");
+  }
+  const search = params.toString();
+  return search ? `/?${search}` : "/";
+}
+
+/** The document page of a document, optionally at a page. */
+export const documentPage = (docId, side) => urlFor({ view: "doc", doc: docId, side });
+
+/** A spelling-insensitive key, as the service compares names: case, æøå and spacing do not matter. */
+export function fold(text) {
+  let key = String(text ?? "").toLowerCase();
+  key = key.replaceAll("æ", "ae").replaceAll("ø", "oe").replaceAll("å", "aa");
+  key = key.replaceAll("ae", "a").replaceAll("oe", "o").replaceAll("aa", "a");
+  key = key.replace(/^region\s+/, "");
+  return key.replace(/[^\p{L}\p{N}]/gu, "");
+}
+
+export const sameName = (a, b) => fold(a) === fold(b);

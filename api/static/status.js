@@ -1,0 +1,145 @@
+// The status view: the index's size and the last re-index with its counts and failures.
+
+import { api, isAbort } from "./api.js";
+import { errorBox, formatDateTime, formatNumber, formatSeconds, h, loading, notice, replace } from "./dom.js";
+
+const INDEX_KINDS = new Map([
+  ["flat", "Præcis søgning (flad)"],
+  ["ivf", "Tilnærmet søgning (IVF)"],
+  ["hnsw", "Tilnærmet søgning (HNSW)"],
+]);
+
+const REPORT = [
+  ["added", "Tilføjet"],
+  ["updated", "Opdateret"],
+  ["renamed", "Omdøbt/flyttet"],
+  ["removed", "Fjernet"],
+  ["unchanged", "Uændret"],
+  ["failed", "Fejlede"],
+];
+
+let els = null;
+let controller = null;
+
+export function initStatus() {
+  els = { output: document.getElementById("status-output") };
+}
+
+export function showStatus() {
+  document.title = "Status – Vidensmægler";
+  load();
+}
+
+async function load() {
+  controller?.abort();
+  const mine = (controller = new AbortController());
+  els.output.setAttribute("aria-busy", "true");
+  if (!els.output.querySelector(".stat-grid")) replace(els.output, loading("Henter status …"));
+  try {
+    const stats = await api("/api/stats", { signal: mine.signal });
+    if (mine === controller) render(stats);
+  } catch (error) {
+    if (!isAbort(error) && mine === controller) replace(els.output, errorBox(error.message, "Status kunne ikke hentes"));
+  } finally {
+    if (mine === controller) {
+      controller = null;
+      els.output.setAttribute("aria-busy", "false");
+    }
+  }
+}
+
+const stat = (label, value, key) =>
+  h("div", { class: "stat", dataset: { stat: key } }, h("dt", { class: "stat-label" }, label), h("dd", { class: "stat-value" }, formatNumber(value)));
+
+function render(stats) {
+  replace(
+    els.output,
+    h(
+      "section",
+      { "aria-labelledby": "index-title", class: "status-section" },
+      h("div", { class: "section-head" }, h("h2", { id: "index-title" }, "Indekset"), h("button", { type: "button", class: "btn btn-small", onclick: load }, "Opdater")),
+      h(
+        "dl",
+        { class: "stat-grid" },
+        stat("Dokumenter", stats.documents, "documents"),
+        stat("Kommuner", stats.municipalities, "municipalities"),
+        stat("Tekststykker", stats.chunks, "chunks"),
+        stat("Vektorer", stats.vectors, "vectors"),
+      ),
+      h(
+        "dl",
+        { class: "meta-list meta-list-wide" },
+        row("Sprogmodel", [stats.embedder, stats.dimensions ? `${stats.dimensions} dimensioner` : null].filter(Boolean).join(", ") || "ingen endnu"),
+        row("Vektorindeks", INDEX_KINDS.get(stats.index_kind) ?? stats.index_kind ?? "intet endnu"),
+        row("Generation", stats.generation ?? 0),
+      ),
+    ),
+    reindexSection(stats.last_reindex),
+  );
+}
+
+const row = (term, value) => h("div", { class: "meta-row" }, h("dt", null, term), h("dd", null, String(value)));
+
+function reindexSection(report) {
+  const section = h("section", { "aria-labelledby": "reindex-title", class: "status-section" }, h("h2", { id: "reindex-title" }, "Seneste genindeksering"));
+  if (!report) {
+    section.append(notice("Der er endnu ikke kørt en genindeksering.", h("p", null, "Registrér kilderne med »broker sources add«, og kør »broker reindex« – fx ugentligt.")));
+    return section;
+  }
+  const failed = report.failed ?? [];
+  section.append(
+    h(
+      "p",
+      { class: "reindex-when" },
+      "Afsluttet ",
+      h("strong", null, formatDateTime(report.finished)),
+      report.total_seconds !== undefined ? ` · varighed ${formatSeconds(report.total_seconds)}` : null,
+      report.chunks_embedded !== undefined ? ` · ${formatNumber(report.chunks_embedded)} nye tekststykker indlejret` : null,
+    ),
+    h(
+      "dl",
+      { class: "count-grid" },
+      REPORT.map(([key, label]) =>
+        h(
+          "div",
+          { class: `count${key === "failed" && failed.length ? " count-bad" : ""}`, dataset: { count: key } },
+          h("dt", null, label),
+          h("dd", null, formatNumber((report[key] ?? []).length)),
+        ),
+      ),
+    ),
+  );
+  if (failed.length) {
+    section.append(
+      h("h3", null, "Filer, der fejlede"),
+      h(
+        "div",
+        { class: "table-wrap" },
+        h(
+          "table",
+          { class: "failures" },
+          h("thead", null, h("tr", null, h("th", { scope: "col" }, "Fil"), h("th", { scope: "col" }, "Årsag"), h("th", { scope: "col" }, "Kode"))),
+          h(
+            "tbody",
+            null,
+            failed.map((f) => h("tr", null, h("td", null, h("code", { class: "source-path" }, f.path)), h("td", null, f.reason), h("td", null, h("code", null, f.code)))),
+          ),
+        ),
+      ),
+    );
+  }
+  for (const [key, label] of REPORT.slice(0, 4)) {
+    const paths = report[key] ?? [];
+    if (paths.length) {
+      section.append(
+        h(
+          "details",
+          { class: "path-details" },
+          h("summary", null, `${label}: ${formatNumber(paths.length)}`),
+          h("ul", { class: "path-list" }, paths.map((p) => h("li", null, h("code", { class: "source-path" }, p)))),
+        ),
+      );
+    }
+  }
+  return section;
+}

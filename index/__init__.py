@@ -1,0 +1,1 @@
+"""Storage and retrieval: Danish analysis, the SQLite store, FTS5 queries, embedders and the FAISS index."""

@@ -1,0 +1,139 @@
+"""Safe SQLite FTS5 MATCH expressions from analysed terms, and HTML-safe highlighted snippets."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections import Counter
+
+from index.analysis import analyze_query, normalize, scan
+
+MAX_QUERY_TERMS = 64  # distinct terms sent to FTS5; a pasted page of text is cut here
+_MAX_COPIES = 4  # per-term weights are expressed by repeating the term, at most this many times
+_SPACE_RE = re.compile(r"\s+")
+ELLIPSIS = "…"
+
+
+def _quote(term: str) -> str:
+    """An FTS5 string literal: inside double quotes every character is text; a quote is doubled.
+
+    NUL is dropped: FTS5 reads the expression as a C string and would see the literal unterminated.
+    """
+    return '"' + term.replace("\x00", "").replace('"', '""') + '"'
+
+
+def _usable(term: str) -> bool:
+    return bool(term) and bool(term.replace("\x00", "").strip())
+
+
+def _copies(weight: float, scale: int) -> int:
+    return max(0, min(_MAX_COPIES, round(weight * scale)))
+
+
+def match_expression(
+    terms: list[str],
+    *,
+    expansions: dict[str, float] | None = None,
+    max_terms: int = MAX_QUERY_TERMS,
+) -> str | None:
+    """An FTS5 MATCH string that ORs every term as a quoted phrase; None when there is nothing to match.
+
+    `terms` come from `index.analysis.analyze_query`; anything else is still quoted, so no input can form
+    FTS5 syntax (column filters, NEAR, prefix `*`, boolean operators). `expansions` adds extra terms
+    (synonyms) with a weight relative to the query's own terms (1.0). FTS5's bm25 sums a score per phrase
+    of the query, so a weight is expressed by repeating phrases, in halves: when any weight is not a
+    whole number the query's own terms are written twice and an expansion round(2 * weight) times
+    (at most 4; 0 drops it).
+    """
+    own = [t for t in dict.fromkeys(terms) if _usable(t)][:max_terms]
+    extra: dict[str, float] = {}
+    for term, weight in (expansions or {}).items():
+        if _usable(term) and term not in own and weight > 0:
+            extra[term] = weight
+    scale = 1
+    if any(_copies(w, 1) != w for w in extra.values()):
+        scale = 2
+    parts: list[str] = []
+    for term in own:
+        parts += [_quote(term)] * scale
+    room = max_terms - len(own)
+    for term, weight in sorted(extra.items(), key=lambda kv: -kv[1])[: max(room, 0)]:
+        parts += [_quote(term)] * _copies(weight, scale)
+    return " OR ".join(parts) if parts else None
+
+
+def _word_start(text: str, start: int, limit: int) -> int:
+    """Move a snippet start forward to the beginning of a word, not past `limit`."""
+    if start <= 0 or text[start - 1].isspace():
+        return max(start, 0)
+    m = _SPACE_RE.search(text, start, limit)
+    return m.end() if m else start
+
+
+def _word_end(text: str, end: int, limit: int) -> int:
+    """Move a snippet end back to the end of a word, not before `limit`."""
+    if end >= len(text) or text[end].isspace():
+        return min(end, len(text))
+    for i in range(end - 1, max(limit, end - 80) - 1, -1):
+        if text[i].isspace():
+            return i
+    return end
+
+
+def _plain(segment: str) -> str:
+    return html.escape(_SPACE_RE.sub(" ", segment))
+
+
+def highlight_terms(text: str, query: str, *, max_chars: int = 300) -> str:
+    """A snippet of about `max_chars` characters around the densest run of query matches.
+
+    Words whose analysed term is one of the query's terms are wrapped in <mark>…</mark> (so "børnene" is
+    marked for the query "born"); all text is HTML-escaped; "…" shows where the text was cut.
+    """
+    text = normalize(text)
+    max_chars = max(1, max_chars)
+    wanted = set(analyze_query(query))
+    matches: list[tuple[int, int, frozenset[str]]] = []
+    if wanted:
+        for start, end, terms in scan(text):
+            hit = wanted.intersection(terms)
+            if hit:
+                matches.append((start, end, frozenset(hit)))
+
+    # The window of matches that fits in max_chars with the most distinct query terms, then most matches.
+    best = (0, 0, -1, -1)  # (distinct, count, first index, last index)
+    counts: Counter[str] = Counter()
+    left = 0
+    for right, (_start, match_end, found) in enumerate(matches):
+        counts.update(found)
+        while match_end - matches[left][0] > max_chars and left < right:
+            counts.subtract(matches[left][2])
+            counts += Counter()  # drop zero counts
+            left += 1
+        score = (len(counts), right - left + 1)
+        if score > best[:2]:
+            best = (*score, left, right)
+
+    core_start, core_end = (matches[best[2]][0], matches[best[3]][1]) if best[2] >= 0 else (0, 0)
+    if core_end - core_start >= max_chars:
+        start, end = core_start, core_end
+    else:
+        start = max(0, core_start - (max_chars - (core_end - core_start)) // 2)
+        end = min(len(text), start + max_chars)
+        start = max(0, min(start, end - max_chars))  # near the end of the text: use the room before
+        start = _word_start(text, start, core_start)
+        end = _word_end(text, end, core_end)
+
+    out: list[str] = [ELLIPSIS] if start > 0 else []
+    pos = start
+    for m_start, m_end, _hit in matches:
+        if m_start < start or m_end > end:
+            continue
+        out.append(_plain(text[pos:m_start]))
+        out.append(f"<mark>{html.escape(text[m_start:m_end])}</mark>")
+        pos = m_end
+    out.append(_plain(text[pos:end]))
+    snippet = "".join(out).strip()
+    if end < len(text) and text[end:].strip():
+        snippet += ELLIPSIS
+    return snippet
