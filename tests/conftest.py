@@ -168,3 +168,21 @@ def private_index(small_index: tuple[Settings, Path], tmp_path: Path) -> tuple[S
         )
     store.close()
     return Settings(data_dir=data), copy
+
+
+CORPUS = Path(__file__).resolve().parents[1] / "corpus"
+
+
+@pytest.fixture(scope="session")
+def demo_index(tmp_path_factory: pytest.TempPathFactory, e5: Embedder) -> tuple[Settings, object]:
+    """The demo corpus indexed once per session with the real model: (settings, ingest report)."""
+    settings = Settings(data_dir=tmp_path_factory.mktemp("demo") / "data")
+    report = sync([CORPUS], settings, e5)
+    return settings, report
+
+
+@pytest.fixture(scope="session")
+def demo_engine(demo_index: tuple[Settings, object], e5: Embedder) -> Iterator[Engine]:
+    engine = Engine(demo_index[0], embedder=e5)
+    yield engine
+    engine.close()
