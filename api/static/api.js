@@ -10,8 +10,51 @@ export class ApiError extends Error {
 
 export const isAbort = (error) => error?.name === "AbortError";
 
+// When the service is set up with reader keys, every read needs one. The key the user enters is kept for the
+// session (or, if asked, on this computer) and sent as a Bearer token; it never goes into the address.
+const KEY_NAME = "vidensmaegler.api-key";
+
+function storage(kind) {
+  try {
+    return kind === "local" ? window.localStorage : window.sessionStorage;
+  } catch {
+    return null; // storage disabled by the browser
+  }
+}
+
+export function apiKey() {
+  return storage("session")?.getItem(KEY_NAME) || storage("local")?.getItem(KEY_NAME) || null;
+}
+
+export function saveKey(key, remember) {
+  forgetKey();
+  storage(remember ? "local" : "session")?.setItem(KEY_NAME, key);
+}
+
+export function forgetKey() {
+  storage("session")?.removeItem(KEY_NAME);
+  storage("local")?.removeItem(KEY_NAME);
+}
+
+function authorization(headers) {
+  const key = apiKey();
+  if (key) headers.Authorization = `Bearer ${key}`;
+  return headers;
+}
+
+async function errorOf(response) {
+  let message = null;
+  try {
+    const data = await response.json();
+    if (data && typeof data.error === "string" && data.error) message = data.error;
+  } catch {
+    // not JSON: the status code says enough
+  }
+  return new ApiError(message ?? `Tjenesten svarede med en fejl (${response.status}). Prøv igen.`, response.status);
+}
+
 export async function api(path, { signal, method = "GET", body } = {}) {
-  const init = { method, signal, headers: { Accept: "application/json" } };
+  const init = { method, signal, headers: authorization({ Accept: "application/json" }) };
   if (body !== undefined) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
@@ -23,18 +66,43 @@ export async function api(path, { signal, method = "GET", body } = {}) {
     if (isAbort(error)) throw error;
     throw new ApiError("Tjenesten kunne ikke nås. Tjek forbindelsen, og prøv igen.", 0);
   }
-  let data = null;
+  if (!response.ok) throw await errorOf(response);
   try {
-    data = await response.json();
+    return await response.json();
   } catch (error) {
     if (isAbort(error)) throw error;
+    throw new ApiError("Tjenesten sendte et svar, der ikke kunne læses.", response.status);
   }
-  if (!response.ok) {
-    const message = data && typeof data.error === "string" && data.error ? data.error : null;
-    throw new ApiError(message ?? `Tjenesten svarede med en fejl (${response.status}). Prøv igen.`, response.status);
+}
+
+/**
+ * Open an original file when a key is needed: a plain link cannot carry it, so the file is fetched with the
+ * key. PDF and plain text open in a new tab (a PDF at its #page); any other format is downloaded, never shown
+ * with this page's origin.
+ */
+export async function openFileWithKey(href) {
+  const [path, fragment] = href.split("#");
+  const tab = window.open("", "_blank");
+  if (tab) tab.opener = null;
+  try {
+    const response = await fetch(path, { headers: authorization({}) });
+    if (!response.ok) throw await errorOf(response);
+    const type = (response.headers.get("content-type") || "").split(";")[0].trim().toLowerCase();
+    const blob = await response.blob();
+    if (type === "application/pdf" || type === "text/plain") {
+      const url = URL.createObjectURL(new Blob([blob], { type })) + (fragment ? `#${fragment}` : "");
+      if (tab) tab.location.href = url;
+      else window.location.href = url;
+      return;
+    }
+    tab?.close();
+    const name = /filename\*?=(?:UTF-8'')?"?([^";]+)"?/i.exec(response.headers.get("content-disposition") || "")?.[1];
+    const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(blob), download: decodeURIComponent(name || "dokument") });
+    link.click();
+  } catch (error) {
+    tab?.close();
+    throw error instanceof ApiError ? error : new ApiError("Filen kunne ikke hentes. Prøv igen.", 0);
   }
-  if (data === null) throw new ApiError("Tjenesten sendte et svar, der ikke kunne læses.", response.status);
-  return data;
 }
 
 /** A query string from an object; arrays become repeated keys, empty values are left out. */

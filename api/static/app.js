@@ -1,5 +1,6 @@
 // Vidensmægler's web page: one page, five views, the state in the URL.
 
+import { apiKey, forgetKey, openFileWithKey } from "./api.js";
 import { initAsk, showAsk } from "./ask.js";
 import { initCompare, showCompare } from "./compare.js";
 import { initDocument, showDocument } from "./document.js";
@@ -18,9 +19,12 @@ const VIEWS = {
 
 const lastUrl = {}; // the last address of each view, so a tab returns to where the user was
 let currentView = null;
+let initial = true; // the first view is shown without moving focus
 
 function route({ force = false, fromHistory = false } = {}) {
   const state = readState();
+  // The hash form /#/dokument/<id> becomes /?doc=<id>, so in-page anchors (the skip link) keep the view.
+  if (/^#\/dokument\//.test(window.location.hash)) window.history.replaceState(window.history.state, "", urlFor(state));
   const changed = state.view !== currentView;
   currentView = state.view;
   for (const section of document.querySelectorAll("main > .view")) section.hidden = section.dataset.view !== state.view;
@@ -48,9 +52,24 @@ function updateTabs(state) {
   }
 }
 
-let initial = true;
 
 function onLinkClick(event) {
+  // The skip link moves focus without touching the address (the address holds the page's state).
+  const skip = event.target.closest(".skip-link");
+  if (skip) {
+    event.preventDefault();
+    const main = document.getElementById("indhold");
+    main.focus({ preventScroll: true });
+    main.scrollIntoView();
+    return;
+  }
+  // With an API key, originals are fetched with it (a plain link cannot carry the key).
+  const file = event.target.closest("a.open-file");
+  if (file && apiKey() && event.button === 0 && !event.metaKey && !event.ctrlKey && !event.shiftKey) {
+    event.preventDefault();
+    openFileWithKey(file.getAttribute("href")).catch((error) => toast(error.message));
+    return;
+  }
   const link = event.target.closest("a[data-route]");
   if (!link || event.defaultPrevented || event.button !== 0) return;
   if (event.metaKey || event.ctrlKey || event.shiftKey || event.altKey) return;
@@ -68,12 +87,30 @@ function onKey(event) {
   focusSearch();
 }
 
+let toastTimer = 0;
+function toast(message) {
+  const el = document.getElementById("toast");
+  el.textContent = message;
+  el.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (el.hidden = true), 8000);
+}
+
+function showKeyStatus() {
+  document.getElementById("key-status").hidden = !apiKey();
+  document.getElementById("forget-key").addEventListener("click", () => {
+    forgetKey();
+    window.location.reload();
+  });
+}
+
 function start() {
   initSearch();
   initAsk();
   initCompare();
   initDocument();
   initStatus();
+  showKeyStatus();
   setRouteHandler(route);
   document.addEventListener("click", onLinkClick);
   document.addEventListener("keydown", onKey);

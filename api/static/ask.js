@@ -1,8 +1,9 @@
 // The ask view: a short answer with numbered citations, and the best passages side by side per municipality.
 
+import { errorView } from "./key.js";
 import { api, getMunicipalities, isAbort } from "./api.js";
 import { municipalityCard } from "./cards.js";
-import { announce, errorBox, h, loading, municipalityBadge, notice, pageLabel, replace, reveal } from "./dom.js";
+import { announce, h, loading, municipalityBadge, notice, pageLabel, replace, reveal, sectionLabel } from "./dom.js";
 import { navigate } from "./router.js";
 import { documentPage, urlFor } from "./state.js";
 
@@ -105,7 +106,7 @@ async function run(state, key) {
   } catch (error) {
     if (isAbort(error) || mine !== controller) return;
     shownKey = null;
-    replace(els.output, errorBox(error.message, "Spørgsmålet kunne ikke besvares"));
+    replace(els.output, errorView(error, "Spørgsmålet kunne ikke besvares"));
     announce(`Fejl: ${error.message}`);
   } finally {
     if (mine === controller) {
@@ -147,7 +148,7 @@ function render(data, state) {
         "section",
         { class: "answer", "aria-labelledby": "answer-title" },
         h("h2", { id: "answer-title", class: "answer-title" }, "Svar"),
-        h("p", { class: "answer-text" }, answerText(data.answer, citations)),
+        answerBody(data, citations),
         h(
           "p",
           { class: "answer-note" },
@@ -189,6 +190,30 @@ function render(data, state) {
   announce(data.answer ? `Svar med ${citations.size} kilder` : "Intet sikkert svar");
 }
 
+/**
+ * An extracted answer is one cited sentence per passage ("Herning Kommune: … [2]"): shown as a list, the
+ * municipality first. A generated answer is prose: shown as a paragraph.
+ */
+function answerBody(data, citations) {
+  const sentences = String(data.answer).split(/(?<=\])\s+(?=[^\s[])/);
+  if (data.mode === "generative" || sentences.length < 2) {
+    return h("p", { class: "answer-text" }, answerText(data.answer, citations));
+  }
+  return h(
+    "ul",
+    { class: "answer-text answer-list" },
+    sentences.map((sentence) => {
+      const who = /^(.{2,60}? Kommune): /.exec(sentence);
+      return h(
+        "li",
+        null,
+        who ? h("strong", { class: "answer-who" }, `${who[1]}: `) : null,
+        answerText(who ? sentence.slice(who[0].length) : sentence, citations),
+      );
+    }),
+  );
+}
+
 /** The answer text with each [n] as a button to its citation; the text itself stays text. */
 function answerText(text, citations) {
   const fragment = document.createDocumentFragment();
@@ -203,11 +228,11 @@ function answerText(text, citations) {
             type: "button",
             class: "cite-ref",
             "aria-controls": `kilde-${citation.n}`,
-            "aria-label": `Kilde ${citation.n}: ${citation.municipality}, ${pageLabel(citation.page)}`,
             dataset: { cite: citation.n },
             onclick: () => openCitation(citation.n),
           },
           `[${citation.n}]`,
+          h("span", { class: "sr-only" }, ` kilde: ${citation.municipality}, ${pageLabel(citation.page)}`),
         ),
       );
     } else if (part) {
@@ -249,7 +274,11 @@ function citationList(citations) {
                 { class: "citation-head" },
                 municipalityBadge(c.municipality, "muni-badge-small"),
                 h("span", { class: "citation-title" }, c.title || "Uden titel"),
-                h("span", { class: "citation-meta" }, [c.year, pageLabel(c.page), c.section].filter(Boolean).join(" · ")),
+                h(
+                  "span",
+                  { class: "citation-meta" },
+                  [c.year, pageLabel(c.page), c.section !== c.title ? sectionLabel(c.section) : null].filter(Boolean).join(" · "),
+                ),
               ),
             ),
             h(

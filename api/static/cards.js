@@ -1,8 +1,8 @@
 // Passages and documents as cards, shared by the search, ask, compare and document views.
 
+import { errorView } from "./key.js";
 import { api, documentPath, fileUrl, isAbort } from "./api.js";
 import {
-  errorBox,
   excerpt,
   h,
   loading,
@@ -10,6 +10,7 @@ import {
   municipalityLabel,
   pageLabel,
   replace,
+  sectionLabel,
   snippet,
   typeLabel,
 } from "./dom.js";
@@ -36,7 +37,7 @@ function metaLine(item) {
 
 function sectionLine(section) {
   if (!section) return null;
-  return h("p", { class: "hit-section" }, h("span", { class: "sr-only" }, "Afsnit: "), section);
+  return h("p", { class: "hit-section" }, h("span", { class: "sr-only" }, "Afsnit: "), sectionLabel(section));
 }
 
 /** A search hit or a passage: municipality label, title, type, year, page, section and snippet. */
@@ -57,7 +58,8 @@ export function hitCard(hit, { level = 3, municipality = true, similar = true } 
     ? h("p", { class: "snippet" }, snippet(hit.snippet))
     : h("p", { class: "snippet" }, excerpt(hit.text));
   const actions = h("div", { class: "hit-actions" }, openAtPage(hit.doc_id, hit.page));
-  card.append(...[head.childNodes.length ? head : null, title, metaLine(hit), sectionLine(hit.section), body, actions].filter(Boolean));
+  const section = hit.section && hit.section !== hit.title ? sectionLine(hit.section) : null;
+  card.append(...[head.childNodes.length ? head : null, title, metaLine(hit), section, body, actions].filter(Boolean));
   if (similar) {
     const { button, panel } = similarToggle(hit.doc_id, hit.municipality, level + 1);
     actions.append(button);
@@ -106,7 +108,7 @@ export async function loadSimilar(docId, container, { level = 3, municipality, s
     return true;
   } catch (error) {
     if (isAbort(error)) return false;
-    replace(container, errorBox(error.message, "Lignende praksis kunne ikke hentes"));
+    replace(container, errorView(error, "Lignende praksis kunne ikke hentes"));
     return false;
   } finally {
     container.setAttribute("aria-busy", "false");

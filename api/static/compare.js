@@ -1,8 +1,9 @@
 // The compare view: one topic, 2-4 municipalities, their best passages in columns.
 
+import { errorView } from "./key.js";
 import { api, getMunicipalities, isAbort, query } from "./api.js";
 import { municipalityCard } from "./cards.js";
-import { announce, errorBox, h, loading, municipalityLabel, replace } from "./dom.js";
+import { announce, h, loading, municipalityLabel, replace } from "./dom.js";
 import { navigate } from "./router.js";
 import { fold, sameName } from "./state.js";
 
@@ -84,7 +85,7 @@ export function initCompare() {
       );
       applySelection();
     })
-    .catch((error) => replace(els.list, errorBox(error.message, "Kommunerne kunne ikke hentes")));
+    .catch((error) => replace(els.list, errorView(error, "Kommunerne kunne ikke hentes")));
 }
 
 const boxes = () => [...els.list.querySelectorAll("input[type=checkbox]")];
@@ -141,7 +142,7 @@ async function run(q, kommuner, key) {
   } catch (error) {
     if (isAbort(error) || mine !== controller) return;
     shownKey = null;
-    replace(els.output, errorBox(error.message, "Sammenligningen kunne ikke gennemføres"));
+    replace(els.output, errorView(error, "Sammenligningen kunne ikke gennemføres"));
     announce(`Fejl: ${error.message}`);
   } finally {
     if (mine === controller) {

@@ -1,9 +1,9 @@
 // The document page: metadata, sources, the text grouped by page with its sections, and similar practice.
 
+import { errorView } from "./key.js";
 import { api, documentPath, fileUrl, isAbort } from "./api.js";
 import { loadSimilar, openAtPage } from "./cards.js";
 import {
-  errorBox,
   formatBytes,
   formatDateTime,
   h,
@@ -13,6 +13,7 @@ import {
   plural,
   replace,
   reveal,
+  sectionLabel,
   typeLabel,
 } from "./dom.js";
 import { canGoBack } from "./router.js";
@@ -73,7 +74,7 @@ async function run(state, focus) {
     replace(
       els.output,
       h("h1", { id: "doc-title", tabindex: "-1" }, error.status === 404 ? "Dokumentet findes ikke" : "Dokumentet kunne ikke vises"),
-      errorBox(error.message, "Fejl"),
+      errorView(error, "Fejl"),
     );
     document.title = "Dokumentet findes ikke – Vidensmægler";
   } finally {
@@ -111,7 +112,7 @@ function render(doc, signal) {
         { class: "doc-actions" },
         h(
           "a",
-          { class: "btn btn-primary", href: doc.file_url ?? fileUrl(doc.doc_id), target: "_blank", rel: "noopener" },
+          { class: "btn btn-primary open-file", href: doc.file_url ?? fileUrl(doc.doc_id), target: "_blank", rel: "noopener" },
           "Åbn originalfilen",
           h("span", { class: "sr-only" }, " (åbner i en ny fane)"),
         ),
@@ -157,9 +158,15 @@ function pages(doc, chunks) {
     const label = group.last > group.first ? `Side ${group.first}–${group.last}` : `Side ${group.first}`;
     const body = [];
     for (const chunk of group.chunks) {
-      if (chunk.section && chunk.section !== section) body.push(h("h4", { class: "chunk-section" }, chunk.section));
+      let text = String(chunk.text ?? "");
+      if (chunk.section && chunk.section !== section) {
+        body.push(h("h4", { class: "chunk-section" }, sectionLabel(chunk.section)));
+        // The heading is usually the chunk's first line too: shown once, as the heading.
+        const heading = chunk.section.split(" > ").at(-1);
+        if (text.startsWith(heading) && /^\s*\n/.test(text.slice(heading.length))) text = text.slice(heading.length).trimStart();
+      }
       section = chunk.section || section;
-      body.push(h("div", { class: "chunk", dataset: { ord: chunk.ord } }, h("p", { class: "chunk-text" }, chunk.text)));
+      body.push(h("div", { class: "chunk", dataset: { ord: chunk.ord } }, h("p", { class: "chunk-text" }, text)));
     }
     return h(
       "section",

@@ -92,6 +92,9 @@ export function typeLabel(type) {
   return TYPE_LABELS.get(type) ?? type.charAt(0).toUpperCase() + type.slice(1);
 }
 
+/** A section path "Kapitel > Afsnit" as "Kapitel › Afsnit". */
+export const sectionLabel = (section) => String(section ?? "").split(" > ").join(" › ");
+
 export function municipalityLabel(name) {
   return !name || name === "ukendt" ? "Ukendt kommune" : name;
 }

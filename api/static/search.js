@@ -1,10 +1,11 @@
 // The search view: instant results, facets with counts, removable filter chips, rank or per-municipality view.
 
+import { errorView } from "./key.js";
 import { api, getMunicipalities, isAbort, query } from "./api.js";
 import { hitCard } from "./cards.js";
-import { announce, errorBox, formatNumber, h, loading, municipalityLabel, notice, plural, replace, typeLabel } from "./dom.js";
+import { announce, formatNumber, h, loading, municipalityLabel, notice, plural, replace, typeLabel } from "./dom.js";
 import { navigate } from "./router.js";
-import { fold, sameName, urlFor } from "./state.js";
+import { fold, readState, sameName, urlFor } from "./state.js";
 
 const DEBOUNCE_MS = 250;
 const K = 20;
@@ -52,7 +53,10 @@ export function initSearch() {
   });
   els.q.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => update({}, { replace: true }), DEBOUNCE_MS);
+    // The first query gets its own history entry (Back returns to the empty page); refinements replace it.
+    timer = setTimeout(() => {
+      if (readState().view === "search") update({}, { replace: Boolean(lastState?.q.trim()) });
+    }, DEBOUNCE_MS);
   });
   els.q.addEventListener("keydown", (event) => {
     if (event.key === "Escape") {
@@ -74,10 +78,16 @@ export function initSearch() {
       }
     });
   }
-  els.addMunicipality.addEventListener("change", () => {
+  // A button, not the select's change event: arrow keys on a closed select would filter at every step.
+  $("add-municipality-button").addEventListener("click", () => {
     const name = els.addMunicipality.value;
+    if (!name) {
+      els.addMunicipality.focus();
+      return;
+    }
     els.addMunicipality.value = "";
-    if (name && !current().kommune.some((k) => sameName(k, name))) update({ kommune: [...current().kommune, name] });
+    const now = current().kommune;
+    if (!now.some((k) => sameName(k, name))) update({ kommune: [...now, name] });
   });
   getMunicipalities()
     .then((list) => {
@@ -188,6 +198,7 @@ function setBusy(busy) {
 
 function renderIntro() {
   replace(els.summary);
+  els.group.hidden = true;
   replace(els.facets, h("p", { class: "muted small" }, "Filtrene viser antal dokumenter, når du har søgt."));
   replace(els.yearList);
   replace(
@@ -223,16 +234,33 @@ function renderIntro() {
 
 function renderError(error, state) {
   replace(els.summary);
-  replace(els.results, errorBox(error.message, "Søgningen kunne ikke gennemføres"));
-  if (hasFilters(state)) {
-    els.results.append(h("p", null, h("button", { type: "button", class: "btn", onclick: () => update(noFilters()) }, "Fjern alle filtre")));
+  els.group.hidden = true;
+  replace(els.facets, h("p", { class: "muted small" }, "Filtrene viser antal dokumenter, når søgningen lykkes."));
+  replace(els.yearList);
+  const box = errorView(error, "Søgningen kunne ikke gennemføres");
+  const actions = h("p", { class: "notice-actions" });
+  // "Ukendt kommune: »Hjorringg«. Mente du »Hjørring«?": offer the suggestion as a button.
+  const typo = /Ukendt kommune: »(.+?)«\. Mente du »(.+?)«\?/.exec(error.message);
+  if (typo && state.kommune.includes(typo[1])) {
+    const [, wrong, right] = typo;
+    actions.append(
+      h(
+        "button",
+        { type: "button", class: "btn btn-primary", onclick: () => update({ kommune: state.kommune.map((k) => (k === wrong ? right : k)) }) },
+        `Søg i ${right} i stedet`,
+      ),
+    );
   }
+  if (hasFilters(state)) actions.append(h("button", { type: "button", class: "btn", onclick: () => update(noFilters()) }, "Fjern alle filtre"));
+  if (actions.childNodes.length) box.append(actions);
+  replace(els.results, box);
   announce(`Fejl: ${error.message}`);
 }
 
 function renderResults(data, state) {
   const hits = data.results ?? [];
   const q = data.query ?? state.q.trim();
+  els.group.hidden = hits.length === 0;
   if (!hits.length) {
     replace(els.summary);
     const tips = h(
@@ -304,7 +332,8 @@ function renderFacets(facets, state) {
     if (!entries.length) return null;
     const isActive = (value) => state[param].some((v) => sameName(v, value));
     const open = expanded.has(key);
-    const visible = open ? entries : entries.filter(([value], i) => i < FACET_ROWS || isActive(value));
+    const long = entries.length > FACET_ROWS + 2;
+    const visible = open || !long ? entries : entries.filter(([value], i) => i < FACET_ROWS || isActive(value));
     const list = h(
       "ul",
       { class: "facet-list" },
@@ -327,8 +356,7 @@ function renderFacets(facets, state) {
         ),
       ),
     );
-    const more =
-      entries.length > FACET_ROWS
+    const more = long
         ? h(
             "button",
             {

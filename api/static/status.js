@@ -1,7 +1,8 @@
 // The status view: the index's size and the last re-index with its counts and failures.
 
+import { errorView } from "./key.js";
 import { api, isAbort } from "./api.js";
-import { errorBox, formatDateTime, formatNumber, formatSeconds, h, loading, notice, replace } from "./dom.js";
+import { formatDateTime, formatNumber, formatSeconds, h, loading, notice, replace } from "./dom.js";
 
 const INDEX_KINDS = new Map([
   ["flat", "Præcis søgning (flad)"],
@@ -39,7 +40,7 @@ async function load() {
     const stats = await api("/api/stats", { signal: mine.signal });
     if (mine === controller) render(stats);
   } catch (error) {
-    if (!isAbort(error) && mine === controller) replace(els.output, errorBox(error.message, "Status kunne ikke hentes"));
+    if (!isAbort(error) && mine === controller) replace(els.output, errorView(error, "Status kunne ikke hentes"));
   } finally {
     if (mine === controller) {
       controller = null;
@@ -94,7 +95,9 @@ function reindexSection(report) {
       "Afsluttet ",
       h("strong", null, formatDateTime(report.finished)),
       report.total_seconds !== undefined ? ` · varighed ${formatSeconds(report.total_seconds)}` : null,
-      report.chunks_embedded !== undefined ? ` · ${formatNumber(report.chunks_embedded)} nye tekststykker indlejret` : null,
+      report.chunks_embedded !== undefined
+        ? ` · ${report.chunks_embedded === 1 ? "1 nyt tekststykke" : `${formatNumber(report.chunks_embedded)} nye tekststykker`} indlejret`
+        : null,
     ),
     h(
       "dl",
