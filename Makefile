@@ -8,7 +8,7 @@ DATA   ?= data/demo
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint bench system clean
+.PHONY: demo test lint bench bench-quick system clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,14 @@ test: $(VENV)/.dev
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 	$(BIN)/pytest
+
+# Benchmarks (docs/benchmarks.md): results, report and plots in bench/results/; about 40 min here, the quick
+# run a few minutes. The Greve parts are skipped with a message when ../shared/data is not there.
+bench: $(VENV)/.dev
+	$(BIN)/python -m bench.run
+
+bench-quick: $(VENV)/.dev
+	$(BIN)/python -m bench.run --quick
 
 lint: $(VENV)/.dev
 	$(BIN)/ruff check --fix .

@@ -13,7 +13,9 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import documents, search
+from api import admin, documents, search
+from api.middleware import AccessLog, RequestLimits, SecurityHeaders
+from broker.access import KeyRing
 from broker.answer import Answerer
 from broker.errors import BrokerError
 from broker.search import Engine
@@ -32,7 +34,10 @@ på skolerne eller åben anonym rådgivning?* Alle svar henviser til dokument, k
 
 
 def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastAPI:
-    """Build the app for one data directory. The index and the model load once, at start-up."""
+    """Build the app for one data directory. The index and the model load once, at start-up.
+
+    The keys are read here, so a bad key configuration stops the service before it serves anything."""
+    keyring = KeyRing.from_settings(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -40,7 +45,6 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         engine.embedder  # noqa: B018 - load the model now, not on the first request
         app.state.engine = engine
         app.state.answerer = Answerer(engine, settings)
-        app.state.settings = settings
         yield
         engine.close()
 
@@ -53,8 +57,15 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
             {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
             {"name": "drift", "description": "Status og sundhed."},
+            {
+                "name": "administration",
+                "description": "Upload, sletning, kilder og genindeksering (admin-nøgle).",
+            },
         ],
     )
+    app.state.keyring = keyring
+    app.state.settings = settings
+    app.state.reindex_job = admin.ReindexJob()
 
     @app.exception_handler(BrokerError)
     async def broker_error(_: Request, exc: BrokerError) -> JSONResponse:
@@ -72,9 +83,11 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        message = {404: "Siden findes ikke.", 405: "Metoden er ikke tilladt her."}.get(
-            exc.status_code, exc.detail
-        )
+        message = {
+            400: "Forespørgslen kunne ikke læses.",
+            404: "Siden findes ikke.",
+            405: "Metoden er ikke tilladt her.",
+        }.get(exc.status_code, exc.detail)
         return JSONResponse({"error": message, "type": "HTTPError"}, status_code=exc.status_code)
 
     @app.exception_handler(Exception)
@@ -84,6 +97,17 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
 
     app.include_router(search.router)
     app.include_router(documents.router)
+    app.include_router(admin.router)
+    # Outermost last: the access log sees every response, headers go on every response, limits come first.
+    upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
+    app.add_middleware(
+        RequestLimits,
+        keyring=keyring,
+        default_bytes=settings.max_request_kb * 1024,
+        upload_bytes=upload_bytes,
+    )
+    app.add_middleware(SecurityHeaders)
+    app.add_middleware(AccessLog, keyring=keyring)
     if STATIC.is_dir():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="web")
     return app

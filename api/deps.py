@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Query, Request
 
+from api.auth import Reader
 from broker.answer import Answerer
 from broker.filters import resolve_filters
 from broker.search import Engine
@@ -23,6 +24,7 @@ def get_answerer(request: Request) -> Answerer:
 
 
 def get_filters(
+    caller: Reader,
     kommune: Annotated[
         list[str] | None, Query(description="Kun disse kommuner.", examples=["Hjørring"])
     ] = None,
@@ -37,6 +39,7 @@ def get_filters(
     year_to: Annotated[int | None, Query(ge=1900, le=2100, description="Til og med år.")] = None,
     language: Annotated[list[str] | None, Query(description="Sprog (ISO 639-1), fx da.")] = None,
 ) -> SearchFilters:
+    """The filters of a read, with internal documents only for a caller who may see them."""
     return resolve_filters(
         SearchFilters(
             kommuner=kommune or [],
@@ -45,5 +48,6 @@ def get_filters(
             year_from=year_from,
             year_to=year_to,
             languages=language or [],
+            include_internal=caller.sees_internal,
         )
     )

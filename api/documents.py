@@ -11,7 +11,9 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import FileResponse, PlainTextResponse, Response
 
+from api.auth import Reader
 from api.deps import get_engine, get_filters
+from broker.access import Principal
 from broker.compare import similar_documents
 from broker.errors import NotFound
 from broker.search import Engine
@@ -20,9 +22,10 @@ from broker.types import SearchFilters, Source
 router = APIRouter(tags=["dokumenter"])
 
 
-def _document_or_404(engine: Engine, doc_id: str) -> dict[str, Any]:
+def _document_or_404(engine: Engine, doc_id: str, caller: Principal) -> dict[str, Any]:
+    """The document, or 404 also when it is internal and the caller may not see it (its existence is hidden)."""
     doc = engine.store.document(doc_id)
-    if doc is None:
+    if doc is None or (doc["internal"] and not caller.sees_internal):
         raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
     return doc
 
@@ -40,9 +43,11 @@ def list_documents(
 
 
 @router.get("/api/documents/{doc_id}", summary="Et dokument: metadata, kilder og tekststykker")
-def get_document(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> dict[str, Any]:
+def get_document(
+    doc_id: str, engine: Annotated[Engine, Depends(get_engine)], caller: Reader
+) -> dict[str, Any]:
     with engine.store.snapshot():
-        doc = _document_or_404(engine, doc_id)
+        doc = _document_or_404(engine, doc_id, caller)
         sources = [dataclasses.asdict(s) for s in engine.store.sources_of(doc_id)]
         chunks = [dataclasses.asdict(c) for c in engine.store.chunks_of(doc_id)]
     for chunk in chunks:
@@ -70,9 +75,9 @@ def _record_text(source: Source) -> str | None:
     response_class=Response,
     responses={200: {"content": {"application/pdf": {}, "text/plain": {}}}},
 )
-def get_file(doc_id: str, engine: Annotated[Engine, Depends(get_engine)]) -> Response:
+def get_file(doc_id: str, engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> Response:
     with engine.store.snapshot():
-        _document_or_404(engine, doc_id)
+        _document_or_404(engine, doc_id, caller)
         sources = engine.store.sources_of(doc_id)
     for source in sources:
         path = Path(source.path)

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
@@ -16,6 +17,7 @@ from broker.filters import resolve_filters
 from broker.search import MAX_K, Engine
 from broker.types import SearchFilters
 from index.generations import current_generation
+from index.store import Store
 
 router = APIRouter()
 
@@ -44,13 +46,13 @@ class AskRequest(BaseModel):
         min_length=1, max_length=2000, examples=["Hvordan organiserer andre kommuner familiebehandling?"]
     )
     kommuner: list[str] | None = Field(
-        default=None, description="Kun disse kommuner.", examples=[["Herning", "Aarhus"]]
+        default=None, description="Kun disse kommuner.", examples=[["Herning", "Aarhus"]], max_length=100
     )
     exclude_kommune: list[str] | str | None = Field(
-        default=None, description="Udelad denne/disse kommuner (fx din egen)."
+        default=None, description="Udelad denne/disse kommuner (fx din egen).", max_length=100
     )
-    region: list[str] | str | None = Field(default=None, examples=["Nordjylland"])
-    type: list[str] | str | None = Field(default=None, examples=["kvalitetsstandard"])
+    region: list[str] | str | None = Field(default=None, examples=["Nordjylland"], max_length=100)
+    type: list[str] | str | None = Field(default=None, examples=["kvalitetsstandard"], max_length=100)
     year_from: int | None = Field(default=None, ge=1900, le=2100)
     year_to: int | None = Field(default=None, ge=1900, le=2100)
     k: int = Field(
@@ -74,7 +76,9 @@ def _listed(value: list[str] | str | None) -> list[str]:
 
 
 @router.post("/api/ask", tags=["søgning"], summary="Stil et spørgsmål og få et svar med kildehenvisninger")
-def ask(body: AskRequest, answerer: Annotated[Answerer, Depends(get_answerer)]) -> dict[str, Any]:
+def ask(
+    body: AskRequest, answerer: Annotated[Answerer, Depends(get_answerer)], caller: Reader
+) -> dict[str, Any]:
     """Et kort dansk svar sammensat af det, de fundne tekster siger, med nummererede henvisninger [1], [2] …,
     og de bedste tekststykker grupperet pr. kommune. Findes intet relevant nok, er `answer` null med en grund."""
     filters = resolve_filters(
@@ -85,6 +89,7 @@ def ask(body: AskRequest, answerer: Annotated[Answerer, Depends(get_answerer)]) 
             types=_listed(body.type),
             year_from=body.year_from,
             year_to=body.year_to,
+            include_internal=caller.sees_internal,
         )
     )
     return dataclasses.asdict(answerer.ask(body.question, filters=filters, k=body.k))
@@ -93,39 +98,62 @@ def ask(body: AskRequest, answerer: Annotated[Answerer, Depends(get_answerer)]) 
 @router.get("/api/compare", tags=["søgning"], summary="Sammenlign kommuner side om side")
 def compare(
     engine: Annotated[Engine, Depends(get_engine)],
+    caller: Reader,
     q: Annotated[str, Query(min_length=1, max_length=2000, examples=["fremskudt indsats på skolerne"])],
     kommune: Annotated[list[str], Query(description="2-6 kommuner.", examples=[["Herning", "Hjørring"]])],
     k: Annotated[int, Query(ge=1, le=20)] = 3,
     mode: Annotated[Mode, Query()] = "hybrid",
 ) -> dict[str, Any]:
     """For hver kommune dens bedste tekststykker om emnet, i kolonner."""
-    return compare_practice(engine, q, kommune, k=k, mode=mode)
+    return compare_practice(engine, q, kommune, k=k, mode=mode, include_internal=caller.sees_internal)
 
 
 @router.get("/api/municipalities", tags=["dokumenter"], summary="Kommuner med dokumenter")
-def municipalities(engine: Annotated[Engine, Depends(get_engine)]) -> dict[str, Any]:
-    rows = engine.store.conn.execute(
-        "SELECT municipality, region, count(*) FROM documents GROUP BY municipality, region ORDER BY municipality"
-    ).fetchall()
+def municipalities(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dict[str, Any]:
+    with engine.store.snapshot():
+        rows = engine.store.municipalities(include_internal=caller.sees_internal)
     return {"municipalities": [{"name": n, "region": r, "documents": c} for n, r, c in rows]}
 
 
 @router.get("/api/stats", tags=["drift"], summary="Indeksets størrelse og seneste genindeksering")
-def stats(engine: Annotated[Engine, Depends(get_engine)]) -> dict[str, Any]:
+def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dict[str, Any]:
+    """Tal for de dokumenter, nøglen må se; interne dokumenter tælles kun med for nøgler, der må se dem."""
     store = engine.store
     with store.snapshot():
-        counts = store.counts()
+        counts = store.counts(include_internal=caller.sees_internal)
         index = engine.vectors()
+        hidden_chunks = 0 if caller.sees_internal else store.counts()["chunks"] - counts["chunks"]
+        last = store.get_json("last_reindex")
+        if last is not None and not caller.sees_internal and hidden_chunks:
+            last = {**visible_report(last, store), "documents": counts["documents"]}
         return {
             **counts,
             "embedder": store.get_meta("embedder_spec"),
             "embedder_id": store.get_meta("embedder_id"),
             "dimensions": int(store.get_meta("embedder_dim", "0") or 0),
-            "vectors": len(index) if index is not None else 0,
+            "vectors": max(len(index) - hidden_chunks, 0) if index is not None else 0,
             "index_kind": index.kind if index is not None else None,
             "generation": current_generation(store),
-            "last_reindex": store.get_json("last_reindex"),
+            "last_reindex": last,
         }
+
+
+def visible_report(report: dict[str, Any], store: Store) -> dict[str, Any]:
+    """The re-index report without the files of internal documents or of sources registered as internal."""
+    roots = [s["path"].rstrip("/") + "/" for s in store.registered_sources() if s["internal"]]
+    hidden = {
+        r[0]
+        for r in store.conn.execute(
+            "SELECT s.path FROM sources s JOIN documents d ON d.doc_id = s.doc_id WHERE d.internal = 1"
+        )
+    }
+
+    def shown(entry: Any) -> bool:
+        path = str(entry.get("path", "") if isinstance(entry, dict) else entry).split(" -> ")[-1]
+        return path not in hidden and not any(path.startswith(root) for root in roots)
+
+    lists = ("added", "updated", "unchanged", "removed", "renamed", "failed")
+    return {key: [e for e in value if shown(e)] if key in lists else value for key, value in report.items()}
 
 
 @router.get("/healthz", tags=["drift"], summary="Processen lever")
@@ -137,7 +165,7 @@ def healthz() -> dict[str, str]:
 def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> JSONResponse:
     try:
         with engine.store.snapshot():
-            documents = engine.store.counts()["documents"]
+            documents = engine.store.counts(include_internal=False)["documents"]
             ready = documents == 0 or engine.vectors() is not None
     except Exception as exc:  # any failure here means "not ready", reported, never raised
         return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)

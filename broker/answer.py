@@ -16,9 +16,8 @@ from ingest.chunking import split_sentences
 
 PASSAGES = 6  # top passages the answer is drawn from
 MAX_SENTENCES = 4
-# Below these, nothing retrieved is about the question: better to say so than to stitch unrelated text.
-MIN_SENTENCE_SIMILARITY = 0.80
-MIN_SCORE = 0.55
+# A sentence joins the answer only when it is nearly as relevant as the best one.
+RELEVANCE_SPREAD = 0.03
 NO_ANSWER = "Ingen af de fundne tekster svarer godt nok på spørgsmålet. Prøv andre ord, eller fjern filtre."
 
 
@@ -34,7 +33,13 @@ class Candidate:
 
     @property
     def score(self) -> float:
+        """Ranks sentences within an answer: meaning first, the question's own words second."""
         return 0.7 * self.meaning + 0.3 * self.words
+
+    @property
+    def relevance(self) -> float:
+        """Decides whether there is an answer at all (see Settings.answer_min_relevance for its calibration)."""
+        return self.meaning + 0.05 * self.words
 
 
 class SentenceVectors:
@@ -85,14 +90,20 @@ def candidates(engine: Engine, question: str, hits: list[Hit], cache: SentenceVe
     return found
 
 
-def choose(found: list[Candidate]) -> list[Candidate]:
-    """The best sentences, near-duplicates dropped, at most one run per passage, in order of relevance."""
+def choose(found: list[Candidate], min_relevance: float) -> list[Candidate]:
+    """The best sentences that are relevant enough, near-duplicates dropped, at most two per passage.
+
+    Empty when no sentence reaches `min_relevance`: then nothing retrieved answers the question.
+    """
+    if not found or max(c.relevance for c in found) < min_relevance:
+        return []
+    floor = max(min_relevance, max(c.relevance for c in found)) - RELEVANCE_SPREAD
     chosen: list[Candidate] = []
     for candidate in sorted(found, key=lambda c: -c.score):
         if len(chosen) == MAX_SENTENCES:
             break
-        if candidate.score < max(MIN_SCORE, 0.85 * (chosen[0].score if chosen else 0)):
-            break
+        if candidate.relevance < floor:
+            continue
         words = set(candidate.text.lower().split())
         if any(len(words & set(c.text.lower().split())) / max(len(words), 1) > 0.7 for c in chosen):
             continue
@@ -103,9 +114,17 @@ def choose(found: list[Candidate]) -> list[Candidate]:
 
 
 def cite(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
-    """Join the sentences into a short answer with [n] markers; one citation per passage."""
+    """Join the sentences into a short answer with [n] markers; one citation per passage.
+
+    Sentences of one municipality stay together, so the answer reads as "who does what".
+    """
+    first_seen: dict[str, int] = {}
+    for candidate in chosen:
+        first_seen.setdefault(candidate.hit.municipality, len(first_seen))
+    chosen = sorted(chosen, key=lambda c: first_seen[c.hit.municipality])
     numbers: dict[int, Citation] = {}
     parts: list[str] = []
+    previous = None
     for candidate in chosen:
         hit = candidate.hit
         if hit.chunk_id not in numbers:
@@ -125,7 +144,9 @@ def cite(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
             numbers[hit.chunk_id].quote += " " + candidate.text
         who = f"{hit.municipality} Kommune" if hit.municipality != "ukendt" else hit.title
         sentence = candidate.text if candidate.text[-1:] in ".!?" else candidate.text + "."
-        parts.append(f"{who}: {sentence} [{numbers[hit.chunk_id].n}]")
+        lead = f"{who}: " if who != previous else ""
+        previous = who
+        parts.append(f"{lead}{sentence} [{numbers[hit.chunk_id].n}]")
     return " ".join(parts), list(numbers.values())
 
 
@@ -171,9 +192,10 @@ class Answerer:
         hits = result.results
         groups = by_municipality(hits)
         answer = Answer(question=result.query, answer=None, reason=None, citations=[], by_municipality=groups)
+        answer.understood, answer.suggestion = result.understood, result.suggestion
         found = candidates(self.engine, result.query, hits, self.sentences)
-        chosen = choose(found)
-        if not chosen or max(c.meaning for c in chosen) < MIN_SENTENCE_SIMILARITY:
+        chosen = choose(found, self.settings.answer_min_relevance)
+        if not chosen:
             answer.reason = (
                 NO_ANSWER if hits else "Der er ingen dokumenter, der matcher søgningen og filtrene."
             )

@@ -1,4 +1,4 @@
-"""The `broker` command line: ingest, search, eval (and later serve, ask, sources, reindex)."""
+"""The `broker` command line: ingest, search, ask, eval, serve, sources, reindex, documents and keys."""
 
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ app = typer.Typer(
     help="Vidensmægler: find sammenlignelig kommunal praksis på børne- og familieområdet.",
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 DataOpt = Annotated[
     Path | None, typer.Option("--data", help="Datamappe (standard: $BROKER_DATA, ellers ./data).")
@@ -127,6 +127,7 @@ def build_filters(
 ) -> SearchFilters:
     from broker.filters import resolve_filters
 
+    # The command line runs with the data directory's own rights: internal documents are included.
     return resolve_filters(
         SearchFilters(
             kommuner=kommune or [],
@@ -135,6 +136,7 @@ def build_filters(
             year_from=year_from,
             year_to=year_to,
             languages=language or [],
+            include_internal=True,
         )
     )
 
@@ -159,7 +161,23 @@ def terminal_snippet(snippet: str) -> str:
     return "".join(shown)
 
 
+def print_understood(understood: dict[str, Any] | None, suggestion: str | None) -> None:
+    """The lines "Forstået: Herning · fra 2023" and "Mente du: …?" above the results, when there are any."""
+    if understood:
+        from broker.understand import Understood
+
+        summary = Understood(**understood).summary()
+        if summary:
+            how = " (fremhævet)" if understood.get("applied_as") == "boost" else ""
+            out.print(f"[dim]Forstået: {summary.replace('[', chr(92) + '[')}{how}[/]")
+        for note in understood.get("expansions") or []:
+            out.print(f"[dim]Søger også: {str(note).replace('[', chr(92) + '[')}[/]")
+    if suggestion:
+        out.print(f"Mente du: [bold]{suggestion.replace('[', chr(92) + '[')}[/]?")
+
+
 def print_result(result: SearchResult) -> None:
+    print_understood(result.understood, result.suggestion)
     if not result.results:
         out.print(f"Ingen resultater for »{result.query}«.")
         return
@@ -283,13 +301,17 @@ app.add_typer(sources_app, name="sources")
 def sources_add(
     path: Annotated[Path, typer.Argument(help="Mappe (gennemgås rekursivt) eller JSON Lines-eksport.")],
     name: Annotated[str | None, typer.Option("--name", help="Kildens navn (standard: mappens navn).")] = None,
+    internal: Annotated[
+        bool,
+        typer.Option("--internal", help="Kildens dokumenter er interne (kun for nøgler med ret til dem)."),
+    ] = False,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Registrér en kilde. Den indlæses ved næste `broker reindex`."""
     from broker.reindex import add_source
 
-    added = _run(lambda: add_source(settings_for(data), path, name))
+    added = _run(lambda: add_source(settings_for(data), path, name, internal))
     if as_json:
         emit_json(added)
     else:
@@ -336,12 +358,29 @@ def reindex(
     max_failed: Annotated[
         int, typer.Option("--max-failed", help="Afslut med fejlstatus 1, når flere filer end dette fejler.")
     ] = 0,
+    rebuild_lexical: Annotated[
+        bool,
+        typer.Option(
+            "--rebuild-lexical",
+            help="Genopbyg kun ordindekset fra den gemte tekst (efter en ny sproganalyse); intet indlejres.",
+        ),
+    ] = False,
 ) -> None:
     """Genindeksér alle registrerede kilder: nye, ændrede, omdøbte og slettede filer (kør fx ugentligt)."""
     from broker.reindex import reindex as run_reindex
     from index.embed import load_embedder
 
     settings = settings_for(data)
+    if rebuild_lexical:
+        rebuilt = _run(lambda: rebuild_lexical_index(settings))
+        if as_json:
+            emit_json(rebuilt)
+        else:
+            out.print(
+                f"Ordindekset er genopbygget: {rebuilt['chunks']} tekststykker på {rebuilt['seconds']:.1f} s "
+                f"(sproganalyse {rebuilt['analyzer_version']})."
+            )
+        return
     progress = not as_json and sys.stderr.isatty()
     report = _run(
         lambda: run_reindex(settings, load_embedder(settings.embedder, settings.threads), progress=progress)
@@ -356,6 +395,26 @@ def reindex(
         print_report(report)
     if len(report.failed) > max_failed:
         raise typer.Exit(1)
+
+
+def rebuild_lexical_index(settings: Settings) -> dict[str, Any]:
+    """Rebuild the lexical index of an existing index under the write lock; no embedding."""
+    import time
+
+    from broker.indexing import rebuild_lexical, storage_errors
+    from broker.lock import WriteLock
+    from index.lexicon import ANALYZER_VERSION
+    from index.store import Store
+
+    started = time.perf_counter()
+    with storage_errors(settings.data_dir), WriteLock(settings.lock_path):
+        store = Store(settings.db_path, create=False)
+        try:
+            chunks = rebuild_lexical(store)
+        finally:
+            store.close()
+    seconds = round(time.perf_counter() - started, 2)
+    return {"chunks": chunks, "seconds": seconds, "analyzer_version": ANALYZER_VERSION}
 
 
 @app.command()
@@ -380,6 +439,82 @@ def check(data: DataOpt = None, as_json: JsonOpt = False) -> None:
         out.print("Indekset er konsistent." if not problems else "\n".join(f"✗ {p}" for p in problems))
     if problems:
         raise typer.Exit(1)
+
+
+# -- documents and keys -------------------------------------------------------------------------
+
+documents_app = typer.Typer(no_args_is_help=True, help="Enkelte dokumenter: markér som interne, eller slet.")
+app.add_typer(documents_app, name="documents")
+keys_app = typer.Typer(no_args_is_help=True, help="API-nøgler: kun deres SHA-256 står i konfigurationen.")
+app.add_typer(keys_app, name="keys")
+
+
+@documents_app.command("set")
+def documents_set(
+    doc_id: Annotated[str, typer.Argument(help="Dokumentets id.")],
+    internal: Annotated[
+        bool, typer.Option("--internal/--public", help="Internt (kun for nøgler med ret) eller offentligt.")
+    ],
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Markér et dokument som internt eller offentligt."""
+    from broker.uploads import set_internal
+
+    doc = _run(lambda: set_internal(settings_for(data), doc_id, internal))
+    if as_json:
+        emit_json(doc)
+    else:
+        out.print(f"{doc['title']} ({doc_id}) er nu {'internt' if doc['internal'] else 'offentligt'}.")
+
+
+@documents_app.command("delete")
+def documents_delete(
+    doc_id: Annotated[str, typer.Argument(help="Dokumentets id.")],
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Slet et dokument fra indekset (og dets fil, hvis den er uploadet); det kommer ikke igen ved genindeksering."""
+    from broker.uploads import delete_document
+
+    result = _run(lambda: delete_document(settings_for(data), doc_id))
+    if as_json:
+        emit_json(result)
+    else:
+        out.print(f"Dokumentet {doc_id} er slettet.")
+
+
+@keys_app.command("hash")
+def keys_hash() -> None:
+    """Læs en nøgle fra standard input, og skriv dens SHA-256 (til BROKER_*_KEY_SHA256 eller nøglefilen)."""
+    from broker.access import hash_key
+
+    key = sys.stdin.readline().strip()
+    if not key:
+        err.print("[bold red]Fejl:[/] ingen nøgle på standard input (fx: broker keys hash < nøgle.txt).")
+        raise typer.Exit(2)
+    if not (key.isascii() and key.isprintable()):  # HTTP headers carry ASCII only
+        err.print(
+            "[bold red]Fejl:[/] en nøgle må kun indeholde synlige ASCII-tegn (brug fx: broker keys new)."
+        )
+        raise typer.Exit(2)
+    sys.stdout.write(hash_key(key) + "\n")
+
+
+@keys_app.command("new")
+def keys_new(
+    name: Annotated[str, typer.Option("--name", help="Nøglens navn (står i adgangsloggen).")],
+    role: Annotated[str, typer.Option("--role", help="reader, internal eller admin.")] = "reader",
+) -> None:
+    """Lav en ny tilfældig nøgle: nøglen vises én gang (på stderr), linjen til nøglefilen på stdout."""
+    from broker.access import ROLES, hash_key, new_key
+
+    if role not in ROLES:
+        err.print(f"[bold red]Fejl:[/] ukendt rolle »{role}« (brug {', '.join(ROLES)}).")
+        raise typer.Exit(2)
+    key = new_key()
+    err.print(f"Nøgle (gem den sikkert; den vises ikke igen): {key}")
+    sys.stdout.write(json.dumps({"name": name, "role": role, "sha256": hash_key(key)}) + "\n")
 
 
 # -- ask and serve ------------------------------------------------------------------------------
@@ -420,6 +555,7 @@ def ask(
     if as_json:
         emit_json(answer)
         return
+    print_understood(answer.get("understood"), answer.get("suggestion"))
     if answer["answer"] is None:
         out.print(answer["reason"])
         return
@@ -441,6 +577,7 @@ def serve(
     workers: Annotated[int, typer.Option("--workers", help="Antal arbejdsprocesser.")] = 1,
 ) -> None:
     """Start HTTP-tjenesten og websiden."""
+    import copy
     import os
 
     import uvicorn
@@ -448,14 +585,28 @@ def serve(
     settings = settings_for(data)
 
     def check() -> None:
+        from broker.access import KeyRing
         from broker.search import Engine
 
+        KeyRing.from_settings(settings)  # a bad key configuration is a clear error too
         Engine(settings).close()  # a missing or mismatched index is a clear error before the server starts
 
     _run(check)
     os.environ["BROKER_DATA"] = str(settings.data_dir)
     err.print(f"Vidensmægler kører på http://{host}:{port}/  (API-dokumentation: http://{host}:{port}/docs)")
-    uvicorn.run("api.main:app", host=host, port=port, workers=workers, log_level="warning")
+    # The service's own access log (no keys, no query strings) replaces uvicorn's, which logs query strings.
+    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config["loggers"]["vidensmaegler"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
+    uvicorn.run(
+        "api.main:app",
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="warning",
+        log_config=log_config,
+        access_log=False,
+        server_header=False,
+    )
 
 
 def main() -> None:

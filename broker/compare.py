@@ -21,22 +21,23 @@ def similar_documents(
     """The documents closest in meaning to `doc_id`, from other municipalities than its own.
 
     A document is represented by the mean of its chunk vectors; candidates are ranked by their best chunk.
+    Internal documents, the one asked about included, count only when `filters` include them.
     """
     with engine.store.snapshot():
+        scope = engine.scope(filters)
         doc = engine.store.document(doc_id)
-        if doc is None:
+        if doc is None or (doc["internal"] and not scope.include_internal):
             raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
         index = engine.vectors()
         if index is None:
             return {"doc_id": doc_id, "municipality": doc["municipality"], "results": []}
-        own = engine.store.chunk_ids(SearchFilters(doc_ids=[doc_id]))
+        own = engine.store.chunk_ids(SearchFilters(doc_ids=[doc_id], include_internal=True))
         keys = [chunk.text_hash for chunk in engine.store.chunks_of(doc_id)]
         stored = engine.store.get_vectors(engine.store.get_meta("embedder_id") or "", keys, index.dim)
         if not stored:
             return {"doc_id": doc_id, "municipality": doc["municipality"], "results": []}
         query = np.vstack(list(stored.values())).mean(axis=0)
         query /= np.linalg.norm(query) or 1.0
-        scope = filters or SearchFilters()
         exclude = [doc["municipality"]] if doc["municipality"] != "ukendt" else []
         scope = SearchFilters(**{**scope.__dict__, "exclude_kommuner": [*scope.exclude_kommuner, *exclude]})
         allowed = engine.store.chunk_ids(scope)
@@ -75,7 +76,13 @@ def similar_documents(
 
 
 def compare(
-    engine: Engine, topic: str, kommuner: list[str], *, k: int = 3, mode: str = "hybrid"
+    engine: Engine,
+    topic: str,
+    kommuner: list[str],
+    *,
+    k: int = 3,
+    mode: str = "hybrid",
+    include_internal: bool = False,
 ) -> dict[str, Any]:
     """For each named municipality, its best passages on the topic, side by side."""
     names = list(dict.fromkeys(resolve_municipality(name) for name in kommuner))
@@ -83,7 +90,9 @@ def compare(
         raise InvalidQuery(f"Vælg mellem 2 og {MAX_COMPARE} forskellige kommuner at sammenligne.")
     columns = []
     for name in names:
-        found = engine.search(topic, k=k, mode=mode, filters=SearchFilters(kommuner=[name]))
+        found = engine.search(
+            topic, k=k, mode=mode, filters=SearchFilters(kommuner=[name], include_internal=include_internal)
+        )
         columns.append(
             {
                 "municipality": name,

@@ -77,3 +77,16 @@ class Unauthorized(BrokerError):
 class Forbidden(BrokerError):
     exit_code = 5
     http_status = 403
+
+
+class TooLarge(BrokerError):
+    """A request, an upload or a file over the configured limits."""
+
+    http_status = 413
+
+
+class StorageError(BrokerError):
+    """The data directory cannot be written: the disk is full, or it is read-only or not ours to write."""
+
+    exit_code = 74  # EX_IOERR
+    http_status = 507

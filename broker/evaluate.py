@@ -11,6 +11,7 @@ from typing import Any
 from broker.errors import InvalidQuery
 from broker.search import MODES, Engine
 from broker.types import SearchFilters, Source
+from index.embed import clear_query_cache
 
 
 @dataclass
@@ -94,6 +95,7 @@ def evaluate(
     result: dict[str, Any] = {"k": k, "queries": len(queries), "modes": {}}
     sources_cache: dict[str, list[Source]] = {}
     for mode in modes:
+        clear_query_cache(engine.embedder)  # each mode's latency includes embedding its queries
         ndcgs, recalls, rrs, latencies = [], [], [], []
         per_query = []
         for judged in queries:

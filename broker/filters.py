@@ -66,4 +66,5 @@ def resolve_filters(filters: SearchFilters) -> SearchFilters:
         year_to=filters.year_to,
         languages=[v.strip().lower() for v in filters.languages],
         doc_ids=list(filters.doc_ids),
+        include_internal=filters.include_internal,
     )

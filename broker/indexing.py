@@ -2,29 +2,40 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import errno
 import hashlib
+import os
+import shutil
+import sqlite3
 import time
-from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from broker.errors import BadFile, BrokerError, IndexMismatch
+from broker.errors import BadFile, BrokerError, IndexMismatch, StorageError
+from broker.filters import municipalities
 from broker.lock import WriteLock
 from broker.settings import Settings
 from broker.types import Chunk, Document, FileFailure, IngestReport
-from index.analysis import analyze
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.generations import commit_generation, current_generation, next_path, remove_stale, vectors_path
+from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS, Lexicon, surface_words
 from index.store import KnownSource, Store
 from ingest.pipeline import iter_files, read_documents
 
 EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interrupted run keeps them
+# Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.
+LEXICAL_STAMP_KEY = "lexical_rebuilt"
+DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
+_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
+_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def passage_text(doc: Document, chunk: Chunk) -> str:
@@ -35,7 +46,57 @@ def passage_text(doc: Document, chunk: Chunk) -> str:
 
 def lexical_text(doc: Document, chunk: Chunk) -> str:
     """What the lexical index sees: the chunk plus the words that locate it (title, section, municipality)."""
-    return " ".join((doc.title, doc.municipality, chunk.section, chunk.text))
+    return _lexical_text(doc.title, doc.municipality, chunk.section, chunk.text)
+
+
+def _lexical_text(title: str, municipality: str, section: str, text: str) -> str:
+    return " ".join((title, municipality, section, text))
+
+
+def keep_whole() -> set[str]:
+    """Words the compound splitter leaves whole: the municipalities' names ("frederikshavn", "ringkøbing")."""
+    return {w for name in municipalities() for w in surface_words(name)}
+
+
+def lexicon_for(store: Store, texts: Iterable[str] = ()) -> Lexicon:
+    """The lexicon of the index as it is plus `texts` about to be added (their words count as known too)."""
+    counts = Counter(store.vocabulary("words") if store.fts_columns() == FTS_COLUMNS else {})
+    for text in texts:
+        counts.update(surface_words(text))
+    return Lexicon(counts, keep_whole=keep_whole())
+
+
+def lexical_outdated(store: Store) -> bool:
+    """True when the lexical index was built by another analyzer (or layout) than this code's."""
+    return store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or store.fts_columns() != FTS_COLUMNS
+
+
+def rebuild_lexical(store: Store) -> int:
+    """Recompute every chunk's lexical entry from the stored text and document metadata, in one transaction.
+
+    No re-parsing, no re-embedding: for a new analyzer version, or on request (`broker reindex
+    --rebuild-lexical`). Joins a write transaction already open on `store`. Returns the number of chunks.
+    """
+
+    def texts() -> Iterator[tuple[int, str]]:  # streamed twice: the words first, then the entries
+        for cid, title, municipality, section, text in store.lexical_sources():
+            yield cid, _lexical_text(title, municipality, section, text)
+
+    with contextlib.nullcontext() if store.conn.in_transaction else store.write():
+        store.reset_lexical(FTS_COLUMNS)
+        lexicon = lexicon_for(store, (text for _, text in texts()))
+        chunks = 0
+        batch: list[tuple[int, tuple[str, str, str]]] = []
+        for cid, text in texts():
+            batch.append((cid, lexicon.row(text).values()))
+            if len(batch) == 1000:
+                store.put_lexical(batch)
+                chunks, batch = chunks + len(batch), []
+        store.put_lexical(batch)
+        chunks += len(batch)
+        store.set_meta(ANALYZER_KEY, ANALYZER_VERSION)
+        store.set_meta(LEXICAL_STAMP_KEY, f"{time.time():.6f}")
+    return chunks
 
 
 def text_key(text: str) -> str:
@@ -68,6 +129,57 @@ def check_embedder(store: Store, spec: str, embedder: Embedder | None = None) ->
         )
 
 
+def _storage_problem(exc: BaseException, data_dir: Path) -> str | None:
+    """A Danish explanation when `exc` comes from a full disk or an unwritable data directory."""
+    code = getattr(exc, "errno", None)
+    text = str(exc).lower()
+    full = code in _FULL or "disk is full" in text or "no space" in text
+    unwritable = code in _NOT_WRITABLE or "readonly" in text or "read-only" in text
+    if not (full or unwritable):  # FAISS and SQLite I/O errors carry no errno: look at the disk itself
+        with contextlib.suppress(OSError):
+            full = shutil.disk_usage(data_dir).free < 1024 * 1024
+        unwritable = data_dir.exists() and not os.access(data_dir, os.W_OK)
+    if full:
+        return f"Disken med datamappen {data_dir} er fuld. Indekset er uændret; frigør plads, og prøv igen."
+    if unwritable:
+        return (
+            f"Datamappen {data_dir} kan ikke skrives (skrivebeskyttet eller uden skriveret). "
+            "Indekset er uændret."
+        )
+    return None
+
+
+@contextlib.contextmanager
+def storage_errors(data_dir: Path) -> Iterator[None]:
+    """Turn a full disk or a read-only data directory into one clear StorageError; other errors pass."""
+    try:
+        yield
+    except BrokerError as exc:
+        cause = exc.__cause__
+        if type(exc) is BrokerError and cause is not None:  # e.g. the database could not be opened
+            problem = _storage_problem(cause, data_dir)
+            if problem is not None:
+                raise StorageError(problem) from exc
+        raise
+    except (OSError, sqlite3.Error, RuntimeError) as exc:
+        problem = _storage_problem(exc, data_dir)
+        if problem is None:
+            raise
+        raise StorageError(problem) from exc
+
+
+def _writer_lock(settings: Settings, locked: bool) -> contextlib.AbstractContextManager[object]:
+    return contextlib.nullcontext() if locked else WriteLock(settings.lock_path)
+
+
+def forget_documents(store: Store, doc_ids: Iterable[str], *, forget: bool = True) -> None:
+    """Remember doc ids as deleted on purpose (or, with forget=False, no longer); call in a write."""
+    known = set(store.get_json(DELETED_KEY) or [])
+    changed = known | set(doc_ids) if forget else known - set(doc_ids)
+    if changed != known:
+        store.set_json(DELETED_KEY, sorted(changed))
+
+
 @dataclass
 class _Plan:
     """What a scan decided, before anything is written."""
@@ -75,6 +187,7 @@ class _Plan:
     documents: list[Document] = field(default_factory=list)
     drop_sources: list[tuple[str, str]] = field(default_factory=list)
     touched: list[tuple[str, int, float]] = field(default_factory=list)
+    internal_roots: list[str] = field(default_factory=list)
 
 
 def sync(
@@ -88,22 +201,27 @@ def sync(
     record_as: str | None = None,
     known_failures: Sequence[FileFailure] = (),
     on_stage: Callable[[str], None] | None = None,
+    locked: bool = False,
+    internal: bool = False,
 ) -> IngestReport:
     """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
 
     With `record_as`, the report is also stored in the index's metadata under that key (e.g. the last re-index).
+    With `internal`, the documents read are marked internal; so are those of a source registered as internal,
+    and a changed file keeps its documents' mark.
 
-    Holds the data directory's write lock for the whole run and changes the database in one transaction,
-    so readers see the old state or the new one, and an interrupted run leaves the old state in place.
+    Holds the data directory's write lock for the whole run (with `locked`, the caller holds it) and changes
+    the database in one transaction, so readers see the old state or the new one, and an interrupted run
+    leaves the old state in place. A full disk or read-only data directory is a StorageError.
     """
     started = time.perf_counter()
-    with WriteLock(settings.lock_path):
+    with storage_errors(settings.data_dir), _writer_lock(settings, locked):
         store = Store(settings.db_path)
         try:
             with store.write():
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
-            plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file)
+            plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file, internal)
             stage = on_stage or (lambda _: None)
             stage("scanned")
             new_docs = _dedupe_new(plan.documents, store)
@@ -129,11 +247,15 @@ def _scan(
     removal_roots: Sequence[Path] | None,
     progress: bool,
     on_file: Callable[[Path], None] | None,
+    internal: bool = False,
 ) -> _Plan:
     plan = _Plan()
     by_path: dict[str, list[KnownSource]] = defaultdict(list)
     for known in store.known_sources().values():
         by_path[known.path].append(known)
+    plan.internal_roots = [s["path"] for s in store.registered_sources() if s["internal"]]
+    internal_ids = store.internal_doc_ids()
+    deleted = set(store.get_json(DELETED_KEY) or [])
     files = list(iter_files(paths))
     seen: set[str] = set()
     for path in tqdm(files, desc="Indlæser", unit="fil", disable=not progress):
@@ -151,7 +273,14 @@ def _scan(
                 plan.touched.append((key, stat.st_size, stat.st_mtime))
                 report.unchanged.append(key)
                 continue
-            docs = read_documents(path, settings, count_tokens=embedder.count_tokens)
+            docs = [
+                d
+                for d in read_documents(path, settings, count_tokens=embedder.count_tokens)
+                if d.doc_id not in deleted
+            ]
+            if not docs and not prior:  # a file whose document was deleted on purpose
+                report.unchanged.append(key)
+                continue
         except BrokerError as exc:
             code = exc.code if isinstance(exc, BadFile) else type(exc).__name__
             report.failed.append(FileFailure(key, exc.message, code))
@@ -160,6 +289,9 @@ def _scan(
             report.failed.append(FileFailure(key, f"Filen kunne ikke læses: {exc.strerror or exc}", "io"))
             continue
         (report.updated if prior else report.added).append(key)
+        if internal or _under(key, plan.internal_roots) or any(k.doc_id in internal_ids for k in prior):
+            for doc in docs:
+                doc.internal = True
         fresh = {(s.path, s.record_id or "") for d in docs for s in d.sources}
         plan.drop_sources += [(k.path, k.record_id) for k in prior if (k.path, k.record_id) not in fresh]
         plan.documents += docs
@@ -242,32 +374,85 @@ def _apply(
         added_ids: list[int] = []
         added_keys: list[str] = []
         new_ids = {d.doc_id for d in new_docs}
-        for doc in new_docs:
-            keys = [text_key(passage_text(doc, c)) for c in doc.chunks]
-            terms = [" ".join(analyze(lexical_text(doc, c))) for c in doc.chunks]
-            added_ids += store.put_document(doc, terms, keys)
-            added_keys += keys
+        if lexical_outdated(store):  # another analyzer built the lexical index: rebuild it, then add
+            rebuild_lexical(store)
+        if new_docs:  # the new documents' words count as known compound parts at once
+            lexicon = lexicon_for(store, (lexical_text(d, c) for d in new_docs for c in d.chunks))
+            for doc in new_docs:
+                keys = [text_key(passage_text(doc, c)) for c in doc.chunks]
+                rows = [lexicon.row(lexical_text(doc, c)).values() for c in doc.chunks]
+                added_ids += store.put_document(doc, rows, keys)
+                added_keys += keys
         for doc in plan.documents:
             if doc.doc_id not in new_ids:  # known content under a (new) name: one document, another source
                 for source in doc.sources:
                     store.add_source(doc.doc_id, source)
+        # Content already indexed from elsewhere becomes internal too: hiding is the safe side.
+        store.set_internal((d.doc_id for d in plan.documents if d.internal), True)
+        store.mark_internal_under(plan.internal_roots)
         removed += store.delete_orphans()
         stage("written")
         if not removed and not added_ids and current_generation(store) > 0:
             return
-        if removed:
-            index.remove(np.asarray(removed, dtype=np.int64))
+        vectors = None
         if added_ids:
             found = store.get_vectors(embedder.id, added_keys, embedder.dim)
             vectors = np.vstack([found[k] for k in added_keys]).astype(np.float32)
-            index.add(np.asarray(added_ids, dtype=np.int64), vectors)
-        if _wrong_kind(index, settings):
-            index = rebuild_vectors(store, embedder.dim, settings)
-        generation, path = next_path(store, data_dir)
-        index.save(path)
-        stage("saved")
-        commit_generation(store, generation)
+        generation = _publish(store, index, settings, embedder.dim, removed, added_ids, vectors, stage)
     remove_stale(data_dir, generation)
+
+
+def _publish(
+    store: Store,
+    index: VectorIndex,
+    settings: Settings,
+    dim: int,
+    removed: Sequence[int],
+    added_ids: Sequence[int] = (),
+    vectors: np.ndarray | None = None,
+    stage: Callable[[str], None] | None = None,
+) -> int:
+    """Apply the chunk changes to the vectors and publish them as a new generation; call inside the write."""
+    if removed:
+        index.remove(np.asarray(removed, dtype=np.int64))
+    if added_ids and vectors is not None:
+        index.add(np.asarray(added_ids, dtype=np.int64), vectors)
+    if _wrong_kind(index, settings):
+        index = rebuild_vectors(store, dim, settings)
+    generation, path = next_path(store, settings.data_dir)
+    index.save(path)
+    if stage is not None:
+        stage("saved")
+    commit_generation(store, generation)
+    return generation
+
+
+def remove_documents(
+    doc_ids: Sequence[str], settings: Settings, *, locked: bool = False, forget: Iterable[str] = ()
+) -> list[int]:
+    """Remove documents everywhere (database, lexical index, vectors as a new generation) in one transaction.
+
+    Doc ids in `forget` are remembered as deleted, so a later scan does not bring their files back.
+    Returns the removed chunk ids.
+    """
+    with storage_errors(settings.data_dir), _writer_lock(settings, locked):
+        store = Store(settings.db_path)
+        try:
+            generation = 0
+            with store.write():
+                dim = int(store.get_meta("embedder_dim", "0") or 0)
+                index = load_current(store, settings.data_dir, dim, settings)
+                removed: list[int] = []
+                for doc_id in doc_ids:
+                    removed += store.delete_document(doc_id)
+                forget_documents(store, forget)
+                if removed:
+                    generation = _publish(store, index, settings, dim, removed)
+            if generation:
+                remove_stale(settings.data_dir, generation)
+        finally:
+            store.close()
+    return removed
 
 
 def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:

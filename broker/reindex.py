@@ -41,6 +41,8 @@ def add_source(
                     if known["path"] == resolved:
                         raise InvalidQuery(f"{resolved} er allerede registreret som »{known['name']}«.")
                 store.register_source(name, resolved, internal)
+                if internal:  # what is already indexed from there is hidden at once, not at the next run
+                    store.mark_internal_under([resolved])
         finally:
             store.close()
     return {"name": name, "path": resolved, "internal": internal}
@@ -75,8 +77,10 @@ def reindex(
     *,
     progress: bool = False,
     on_stage: Callable[[str], None] | None = None,
+    locked: bool = False,
 ) -> IngestReport:
     """Scan every registered source: add new files, replace changed ones, remove files that disappeared.
+    With `locked`, the caller already holds the data directory's write lock.
 
     A source whose folder or file is missing altogether (an unmounted share, say) is reported as failed and
     its documents are kept: a missing folder is far more often an outage than a deliberate deletion.
@@ -103,4 +107,5 @@ def reindex(
         record_as=LAST_REINDEX,
         known_failures=missing,
         on_stage=on_stage,
+        locked=locked,
     )

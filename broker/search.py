@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
 import threading
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from broker.errors import IndexMismatch, InvalidQuery
-from broker.indexing import rebuild_vectors
+from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, rebuild_vectors
 from broker.settings import Settings
+from broker.spelling import Correction, Speller, suggest
 from broker.types import Hit, SearchFilters, SearchResult
+from broker.understand import Understood, preferred, understand
 from index.analysis import analyze_query
+from index.decompound import wordlist
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
 from index.fts import highlight_terms, match_expression
 from index.generations import current_generation, vectors_path
+from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
+from index.thesaurus import thesaurus
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_K = 200
@@ -30,6 +38,28 @@ class Ranked:
 
     chunk_id: int
     score: float
+
+
+@dataclass
+class QueryPlan:
+    """A query as the lexical search reads it: own terms, added terms with weights, what it says besides."""
+
+    query: str
+    terms: list[str]
+    expansions: dict[str, float] = field(default_factory=dict)
+    understood: Understood = field(default_factory=Understood)
+    prefer: SearchFilters | None = None  # the filters narrowed by the question (a boost, or the filters)
+    corrections: list[Correction] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class LexicalState:
+    """What the lexical search needs from the index as built: its layout and its vocabulary."""
+
+    key: tuple[object, ...]
+    current: bool  # built by this code's analyzer (compound parts and vocabulary present)
+    lexicon: Lexicon
+    speller: Speller
 
 
 def fuse_rrf(rankings: list[list[Ranked]], weights: list[float], k: int = 60) -> list[Ranked]:
@@ -57,6 +87,9 @@ class Engine:
         self._embedder_lock = threading.Lock()
         self._vectors: dict[int, VectorIndex] = {}
         self._vectors_lock = threading.Lock()
+        self._lexical_state: LexicalState | None = None
+        self._lexical_lock = threading.Lock()
+        self.today: Callable[[], datetime.date] = datetime.date.today  # replaceable in tests
 
     # -- shared resources -----------------------------------------------------------------------
 
@@ -92,6 +125,16 @@ class Engine:
     def close(self) -> None:
         self.store.close()
 
+    def scope(self, filters: SearchFilters | None) -> SearchFilters:
+        """The filters as applied, call inside a snapshot: no filters means public documents only.
+
+        While no document is marked internal, leaving them out changes nothing, so the selector is dropped
+        and an unfiltered search keeps its fast path (no allowed-id list for the vector index)."""
+        filters = filters if filters is not None else SearchFilters()
+        if not filters.include_internal and not self.store.has_internal():
+            filters = dataclasses.replace(filters, include_internal=True)
+        return filters
+
     # -- search ---------------------------------------------------------------------------------
 
     def search(
@@ -116,7 +159,10 @@ class Engine:
             raise InvalidQuery(f"Antal resultater (k) skal være mellem 1 og {MAX_K}, ikke {k}.")
         query_vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
         with self.store.snapshot():
-            ranked = self.rank(query, query_vector, mode=mode, filters=filters, depth=max(k, 1))
+            plan = self.plan(query, filters)
+            if plan.prefer is not None and plan.understood.applied_as == "filter":
+                filters = plan.prefer
+            ranked = self.rank(plan, query_vector, mode=mode, filters=filters, depth=max(k, 1))
             counts = self.store.facet_counts(r.chunk_id for r in ranked) if facets else None
             if collapse:
                 ranked = self._best_per_document(ranked)
@@ -126,35 +172,118 @@ class Engine:
             _hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows
         ]
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query=query, mode=mode, took_ms=round(took, 2), results=hits, facets=counts)
+        return SearchResult(
+            query=query,
+            mode=mode,
+            took_ms=round(took, 2),
+            results=hits,
+            facets=counts,
+            understood=plan.understood.as_dict(),
+            suggestion=suggest(query, plan.corrections),
+        )
 
     def rank(
         self,
-        query: str,
+        query: str | QueryPlan,
         query_vector: np.ndarray | None,
         *,
         mode: str,
         filters: SearchFilters | None,
         depth: int,
     ) -> list[Ranked]:
-        """Ranked chunk ids for a query; call inside a snapshot."""
+        """Ranked chunk ids for a query (or its plan); call inside a snapshot.
+
+        With a plan whose question narrows the search as a boost, the documents it points to are searched
+        again on their own and that ranking is fused in, so they rise without the others disappearing."""
+        plan = query if isinstance(query, QueryPlan) else self.plan(query, filters, understanding=False)
+        filters = self.scope(filters)
         # Deeper than the hits wanted: fusion and collapsing to documents both need room.
         n = max(self.settings.candidates, depth * 3)
-        lexical = self._lexical(query, filters, n) if mode in ("hybrid", "lexical") else []
+        lexical = self._lexical(plan, filters, n) if mode in ("hybrid", "lexical") else []
         dense = self._dense(query_vector, filters, n) if mode in ("hybrid", "dense") else []
-        if mode == "lexical":
-            return lexical
-        if mode == "dense":
-            return dense
-        return fuse_rrf(
-            [lexical, dense], [self.settings.weight_lexical, self.settings.weight_dense], self.settings.rrf_k
-        )
+        rankings: list[list[Ranked]] = []
+        weights: list[float] = []
+        if mode in ("hybrid", "lexical"):
+            rankings.append(lexical)
+            weights.append(self.settings.weight_lexical)
+        if mode in ("hybrid", "dense"):
+            rankings.append(dense)
+            weights.append(self.settings.weight_dense)
+        if plan.prefer is not None and plan.understood.applied_as == "boost":
+            prefer = self.scope(plan.prefer)
+            share = self.settings.weight_understood / len(rankings)
+            if mode in ("hybrid", "lexical"):
+                rankings.append(self._lexical(plan, prefer, n))
+                weights.append(share * self.settings.weight_lexical)
+            if mode in ("hybrid", "dense"):
+                rankings.append(self._dense(query_vector, prefer, n))
+                weights.append(share * self.settings.weight_dense)
+        if len(rankings) == 1:
+            return rankings[0]
+        return fuse_rrf(rankings, weights, self.settings.rrf_k)
 
-    def _lexical(self, query: str, filters: SearchFilters | None, n: int) -> list[Ranked]:
-        expression = match_expression(analyze_query(query))
+    # -- query understanding and lexical expansion ------------------------------------------------
+
+    def lexical_state(self) -> LexicalState:
+        """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
+        store = self.store
+        key = (current_generation(store), store.get_meta(LEXICAL_STAMP_KEY), store.get_meta(ANALYZER_KEY))
+        state = self._lexical_state
+        if state is not None and state.key == key:
+            return state
+        with self._lexical_lock:
+            current = store.fts_columns() == FTS_COLUMNS
+            words = store.vocabulary("words") if current else {}
+            terms = store.vocabulary("terms") if current else {}
+            state = LexicalState(
+                key, current, Lexicon(words, keep_whole=keep_whole()), Speller(words, terms, wordlist())
+            )
+            self._lexical_state = state
+        return state
+
+    def plan(
+        self, query: str, filters: SearchFilters | None = None, *, understanding: bool = True
+    ) -> QueryPlan:
+        """Read a query: its terms, compound parts, the thesaurus, spelling, and (with `understanding`) the
+        municipalities, regions, years and law it names. Call inside a snapshot."""
+        settings = self.settings
+        state = self.lexical_state()
+        plan = QueryPlan(query, analyze_query(query))
+        added: dict[str, float] = {}
+        if state.current:
+            for word in dict.fromkeys(surface_words(query)):
+                correction = state.speller.correct(word)
+                if correction is not None:
+                    plan.corrections.append(correction)
+                    if settings.fuzzy:
+                        added.setdefault(correction.term, settings.weight_fuzzy)
+                if settings.weight_query_parts > 0:
+                    for term in state.lexicon.part_terms(word):
+                        added.setdefault(term, settings.weight_query_parts)
+        expansion = thesaurus().expand(query, settings.weight_thesaurus)
+        if settings.weight_thesaurus <= 0:
+            expansion.terms.clear()
+        for term, w in expansion.terms.items():
+            added[term] = max(w, added.get(term, 0.0))
+        plan.expansions = added
+        if understanding and settings.understand != "off":
+            plan.understood = understand(query, self.today())
+            plan.understood.expansions = expansion.notes
+            if plan.understood.narrows():
+                plan.prefer = preferred(plan.understood, filters or SearchFilters())
+                if plan.prefer is not None:
+                    plan.understood.applied_as = settings.understand
+        return plan
+
+    def _lexical(self, plan: QueryPlan, filters: SearchFilters | None, n: int) -> list[Ranked]:
+        current = self.lexical_state().current
+        parts = self.settings.weight_parts
+        columns = (FTS_COLUMNS if parts > 0 else FTS_COLUMNS[:1]) if current else ()
+        expression = match_expression(plan.terms, expansions=plan.expansions, columns=columns)
         if expression is None:
             return []
-        return [Ranked(i, s) for i, s in self.store.lexical(expression, filters, n)]
+        weights = (1.0, parts) if current else ()
+        return [Ranked(i, s) for i, s in self.store.lexical(expression, filters, n, weights)]
 
     def _dense(self, query_vector: np.ndarray | None, filters: SearchFilters | None, n: int) -> list[Ranked]:
         index = self.vectors()

@@ -41,11 +41,41 @@ class Settings(BaseSettings):
     weight_dense: float = 1.0
     candidates: int = 100  # hits taken from each retriever before fusion
 
+    # Language features of the lexical search (see README, "Sprog"): municipality, region and time named in a
+    # question are used as a boost (a ranking of the matching documents fused in) or as filters, or not at all.
+    understand: Literal["boost", "filter", "off"] = "boost"
+    weight_understood: float = 1.0  # RRF weight of the boost ranking
+    weight_parts: float = (
+        0.5  # bm25 weight of the documents' compound parts against whole words (1.0); 0: off
+    )
+    weight_query_parts: float = 0.5  # compound parts of the query's own words, vs its words (1.0); 0: off
+    weight_thesaurus: float = 0.5  # words the thesaurus adds, vs the query's own words (1.0); 0: off
+    fuzzy: bool = True  # add indexed words one edit from an unknown query word
+    weight_fuzzy: float = 1.0
+
+    # Extractive answers: a question gets an answer only when a retrieved sentence reaches this relevance
+    # (embedding similarity + 0.05 x share of the question's words). Calibrated on the demo corpus: its
+    # judged questions reach 0.87-0.97, off-topic questions (recipes, football, car tyres) 0.80-0.875.
+    answer_min_relevance: float = 0.875
+
     # Optional generative answering through an OpenAI-compatible chat endpoint (off unless llm_url is set).
     llm_url: str | None = None
     llm_model: str | None = None
     llm_key: str | None = None
     llm_timeout_s: float = 20.0
+
+    # Access. Keys are configured only as SHA-256 hex digests (`broker keys hash`), several comma-separated.
+    # With a reader or internal key set, every read needs a key; writes always need an admin key.
+    admin_key_sha256: str | None = None
+    reader_key_sha256: str | None = None
+    internal_key_sha256: str | None = None  # readers who also see documents marked internal
+    keys_file: Path | None = None  # JSON Lines, a JSON list or TOML: {"name", "role", "sha256"} per key
+
+    # Uploads through the API, and the size of any other request body.
+    upload_max_mb: float = 50.0  # per file
+    upload_max_files: int = 20  # per request
+    upload_parse_timeout_s: float = 60.0
+    max_request_kb: int = 256
 
     @property
     def db_path(self) -> Path:
@@ -54,3 +84,7 @@ class Settings(BaseSettings):
     @property
     def lock_path(self) -> Path:
         return self.data_dir / "write.lock"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"

@@ -134,9 +134,12 @@ class SearchFilters:
     year_to: int | None = None
     languages: list[str] = field(default_factory=list)
     doc_ids: list[str] = field(default_factory=list)
+    # Documents marked internal are left out unless the caller may see them (fail closed).
+    include_internal: bool = False
 
     def is_empty(self) -> bool:
-        return not (
+        """True when no filter narrows the documents at all (internal ones included)."""
+        return self.include_internal and not (
             self.kommuner
             or self.exclude_kommuner
             or self.regions
@@ -177,6 +180,9 @@ class SearchResult:
     results: list[Hit]
     # Document counts per municipality, region, doc_type and year among the query's candidates (API only).
     facets: dict[str, dict[str, int]] | None = None
+    # What the question was understood to say (municipalities, regions, years, law, added words); None if nothing.
+    understood: dict[str, object] | None = None
+    suggestion: str | None = None  # "Mente du: …" when words of the query are unknown to the index
 
 
 @dataclass
@@ -204,3 +210,5 @@ class Answer:
     by_municipality: list[dict[str, object]]
     mode: str = "extractive"
     took_ms: float = 0.0
+    understood: dict[str, object] | None = None
+    suggestion: str | None = None

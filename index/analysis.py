@@ -123,6 +123,11 @@ def _part_term(part: str) -> str:
     return term if len(term) <= MAX_TERM_CHARS else ""
 
 
+def word_term(word: str) -> str:
+    """The term of one lower-case word of letters (stemmed and folded); "" for a stopword."""
+    return _part_term(word)
+
+
 @lru_cache(maxsize=_WORD_CACHE)
 def _word_terms(word: str) -> tuple[str, ...]:
     """Terms of one scanned word; words joined by - . / : , give their parts, codes also the joined form."""

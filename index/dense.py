@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -19,12 +21,26 @@ HNSW_EF_SEARCH = 64
 _IVF_MIN_POINTS_PER_LIST = 39  # FAISS's own lower bound for training k-means without warnings
 _IVF_TRAIN_POINTS_PER_LIST = 64  # training sample per list: plenty for retrieval, fast to train
 _IVF_TRAIN_ITER = 12
+# One query is searched by one thread: an OpenMP team gains nothing on one query and, on a busy machine
+# (2 cores shared with the embedder and other requests), waits at its barriers (measured 7x slower).
+SEARCH_THREADS = 1
 
 
 def set_threads(n: int | None) -> None:
     """Limit the OpenMP threads FAISS uses for search and training (None leaves the default: all cores)."""
     if n:
         faiss.omp_set_num_threads(int(n))
+
+
+@contextlib.contextmanager
+def _search_threads() -> Iterator[None]:
+    """FAISS's OpenMP thread count for the calling thread only (the setting is per thread), restored after."""
+    previous = faiss.omp_get_max_threads()
+    faiss.omp_set_num_threads(SEARCH_THREADS)
+    try:
+        yield
+    finally:
+        faiss.omp_set_num_threads(previous)
 
 
 def ivf_nlist(n: int) -> int:
@@ -233,7 +249,8 @@ class VectorIndex:
         return self._exact(q, k, allowed_ids)
 
     def _run(self, q: np.ndarray, k: int, params: Any) -> tuple[np.ndarray, np.ndarray]:
-        scores, ids = self._index.search(q, k, params=params)
+        with _search_threads():
+            scores, ids = self._index.search(q, k, params=params)
         ids, scores = ids[0], scores[0]
         keep = ids >= 0
         return ids[keep].astype(np.int64, copy=False), scores[keep].astype(np.float32, copy=False)

@@ -31,6 +31,13 @@ class Embedder(Protocol):
     def count_tokens(self, text: str) -> int: ...
 
 
+def clear_query_cache(embedder: Embedder) -> None:
+    """Forget cached query vectors (so a measurement includes embedding every query)."""
+    cache = getattr(embedder, "_cache", None)
+    if isinstance(cache, _QueryCache):
+        cache.clear()
+
+
 class _QueryCache:
     """A thread-safe LRU of query vectors keyed by the query text."""
 
@@ -38,6 +45,10 @@ class _QueryCache:
         self._size = size
         self._items: OrderedDict[str, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
 
     def embed(self, texts: list[str], compute: Callable[[list[str]], np.ndarray], dim: int) -> np.ndarray:
         out = np.empty((len(texts), dim), dtype=np.float32)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
+from collections.abc import Sequence
 
 from index.analysis import analyze_query, normalize, scan
 
@@ -35,6 +36,7 @@ def match_expression(
     *,
     expansions: dict[str, float] | None = None,
     max_terms: int = MAX_QUERY_TERMS,
+    columns: Sequence[str] = (),
 ) -> str | None:
     """An FTS5 MATCH string that ORs every term as a quoted phrase; None when there is nothing to match.
 
@@ -43,7 +45,8 @@ def match_expression(
     (synonyms) with a weight relative to the query's own terms (1.0). FTS5's bm25 sums a score per phrase
     of the query, so a weight is expressed by repeating phrases, in halves: when any weight is not a
     whole number the query's own terms are written twice and an expansion round(2 * weight) times
-    (at most 4; 0 drops it).
+    (at most 4; 0 drops it). An expansion with spaces is a phrase: its terms must follow each other.
+    With `columns` (names of [a-z] letters), only those columns of the table are searched.
     """
     own = [t for t in dict.fromkeys(terms) if _usable(t)][:max_terms]
     extra: dict[str, float] = {}
@@ -59,7 +62,11 @@ def match_expression(
     room = max_terms - len(own)
     for term, weight in sorted(extra.items(), key=lambda kv: -kv[1])[: max(room, 0)]:
         parts += [_quote(term)] * _copies(weight, scale)
-    return " OR ".join(parts) if parts else None
+    if not parts:
+        return None
+    expression = " OR ".join(parts)
+    names = [c for c in columns if c.isalpha() and c.isascii()]
+    return f"{{{' '.join(names)}}} : ({expression})" if names else expression
 
 
 def _word_start(text: str, start: int, limit: int) -> int:

@@ -1,0 +1,56 @@
+"""Who is calling: the API key from `Authorization: Bearer …` or `X-API-Key`, checked for read or admin rights."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
+from starlette.datastructures import Headers
+
+from broker.access import KeyRing, Principal
+
+bearer = HTTPBearer(
+    auto_error=False, description="API-nøglen som `Authorization: Bearer <nøgle>`.", scheme_name="nøgle"
+)
+api_key_header = APIKeyHeader(
+    name="X-API-Key",
+    auto_error=False,
+    description="API-nøglen i headeren X-API-Key.",
+    scheme_name="X-API-Key",
+)
+
+
+def presented_key(headers: Headers) -> str | None:
+    """The key a request carries: a Bearer token, else X-API-Key; other Authorization schemes are ignored."""
+    scheme, _, token = headers.get("authorization", "").partition(" ")
+    if scheme.lower() == "bearer" and token.strip():
+        return token.strip()
+    return headers.get("x-api-key", "").strip() or None
+
+
+def keyring(request: Request) -> KeyRing:
+    ring: KeyRing = request.app.state.keyring
+    return ring
+
+
+def reader(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+    _header: Annotated[str | None, Security(api_key_header)] = None,
+) -> Principal:
+    """A caller who may read: anyone while reads are open, else any valid key."""
+    return keyring(request).authorize(presented_key(request.headers))
+
+
+def admin(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+    _header: Annotated[str | None, Security(api_key_header)] = None,
+) -> Principal:
+    """A caller with an admin key: required by every endpoint that changes something."""
+    return keyring(request).authorize(presented_key(request.headers), admin=True)
+
+
+Reader = Annotated[Principal, Security(reader)]
+Admin = Annotated[Principal, Security(admin)]

@@ -1,0 +1,144 @@
+"""Shared helpers for the benchmarks: paths, machine facts, timing, resident memory and result files."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from broker.evaluate import percentile
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "bench" / "results"
+CACHE = REPO / "bench" / ".cache"
+GREVE = REPO.parent / "shared" / "data" / "greve_dagsordener.jsonl"
+CORPUS = REPO / "corpus"
+QUERIES = CORPUS / "queries.jsonl"
+
+
+def log(message: str) -> None:
+    print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def greve_path() -> Path | None:
+    """The real Greve agenda export beside the repository, or None (with a message) when it is absent."""
+    if GREVE.is_file():
+        return GREVE
+    log(f"{GREVE} findes ikke: Greve-delene springes over.")
+    return None
+
+
+def load_average() -> tuple[float, float, float]:
+    return os.getloadavg()
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on: CPU, cores, memory, versions and the load right now."""
+    cpu = platform.processor() or ""
+    try:
+        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True, check=False).stdout
+        found = re.search(r"Model name:\s*(.+)", lscpu)
+        cpu = found.group(1).strip() if found else cpu
+    except OSError:
+        pass
+    mem_kb = 0
+    with open("/proc/meminfo") as fh:
+        for line in fh:
+            if line.startswith("MemTotal:"):
+                mem_kb = int(line.split()[1])
+    import sqlite3
+
+    import faiss
+
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "memory_gib": round(mem_kb / 1024**2, 1),
+        "python": platform.python_version(),
+        "sqlite": sqlite3.sqlite_version,
+        "faiss": faiss.__version__,
+        "numpy": np.__version__,
+        "load_average": [round(x, 2) for x in load_average()],
+        "time": time.strftime("%Y-%m-%d %H:%M:%S"),
+    }
+
+
+@dataclass
+class Timings:
+    """Latencies in milliseconds with their percentiles."""
+
+    values: list[float] = field(default_factory=list)
+
+    def add(self, ms: float) -> None:
+        self.values.append(ms)
+
+    def summary(self) -> dict[str, float]:
+        v = self.values
+        return {
+            "n": len(v),
+            "p50_ms": round(percentile(v, 50), 2),
+            "p95_ms": round(percentile(v, 95), 2),
+            "p99_ms": round(percentile(v, 99), 2),
+            "mean_ms": round(sum(v) / len(v), 2) if v else 0.0,
+        }
+
+
+def timed(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[float, Any]:
+    """Milliseconds a call took, and its result."""
+    started = time.perf_counter()
+    result = fn(*args, **kwargs)
+    return (time.perf_counter() - started) * 1000, result
+
+
+@contextmanager
+def stopwatch() -> Iterator[list[float]]:
+    """Seconds spent in the block, in the one-element list it yields (filled on exit)."""
+    box = [0.0]
+    started = time.perf_counter()
+    try:
+        yield box
+    finally:
+        box[0] = time.perf_counter() - started
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process in MiB (this process by default)."""
+    path = f"/proc/{pid or os.getpid()}/status"
+    with open(path) as fh:
+        for line in fh:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def dir_size_mb(path: Path) -> float:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file()) / 1024**2
+
+
+def write_json(name: str, data: Any, out: Path = RESULTS) -> Path:
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.json"
+    path.write_text(json.dumps(data, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    return path
+
+
+def read_json(name: str, out: Path = RESULTS) -> Any:
+    path = out / f"{name}.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
+
+
+def normalised(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.maximum(norms, 1e-12)
