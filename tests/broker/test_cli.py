@@ -133,6 +133,8 @@ def test_ingest_shows_a_progress_bar_on_a_terminal(
     private_index: tuple[Settings, Path], e5: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings, corpus = private_index
-    sync([corpus], settings, e5, progress=True)  # the CLI asks for it when stderr is a terminal and not --json
+    sync(
+        [corpus], settings, e5, progress=True
+    )  # the CLI asks for it when stderr is a terminal and not --json
     bar = capsys.readouterr().err
     assert "Indlæser" in bar and "9/9" in bar
