@@ -257,12 +257,39 @@ function renderError(error, state) {
   announce(`Fejl: ${error.message}`);
 }
 
+// What the service read out of the query ("Forstået: Herning · fra 2023") and a spelling suggestion.
+function interpretation(data) {
+  const lines = [];
+  const u = data.understood;
+  if (u) {
+    const years = [u.year_from != null ? `fra ${u.year_from}` : null, u.year_to != null ? `til ${u.year_to}` : null];
+    const parts = [...(u.kommuner ?? []), ...(u.regions ?? []), ...years, u.law].filter(Boolean);
+    if (parts.length) {
+      const how = u.applied_as === "filter" ? " (filtreret)" : u.applied_as === "boost" ? " (vægtet højere)" : "";
+      lines.push(h("p", { class: "understood" }, `Forstået: ${parts.join(" · ")}${how}`));
+    }
+    if (u.expansions?.length) lines.push(h("p", { class: "understood" }, `Søger også: ${u.expansions.join(", ")}`));
+  }
+  if (data.suggestion) {
+    lines.push(
+      h(
+        "p",
+        { class: "suggestion" },
+        "Mente du: ",
+        h("button", { type: "button", class: "link-button", onclick: () => update({ q: data.suggestion }) }, data.suggestion),
+        "?",
+      ),
+    );
+  }
+  return lines;
+}
+
 function renderResults(data, state) {
   const hits = data.results ?? [];
   const q = data.query ?? state.q.trim();
   els.group.hidden = hits.length === 0;
   if (!hits.length) {
-    replace(els.summary);
+    replace(els.summary, ...interpretation(data));
     const tips = h(
       "ul",
       { class: "tips" },
@@ -288,6 +315,7 @@ function renderResults(data, state) {
     h("strong", null, plural(hits.length, "resultat", "resultater")),
     ` for »${q}« fra ${plural(municipalities.size, "kommune", "kommuner")}`,
     h("span", { class: "took" }, ` · ${formatNumber(Math.max(1, Math.round(data.took_ms ?? 0)))} ms`),
+    ...interpretation(data),
   );
   if (state.group === "kommune") {
     const groups = new Map();

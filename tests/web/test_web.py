@@ -157,6 +157,19 @@ def test_a_shared_address_opens_the_same_search(page: Page) -> None:
     assert titles == ["Handleplan for skolefravær"]
 
 
+def test_what_the_query_was_understood_to_say_and_a_spelling_suggestion(page: Page) -> None:
+    page.goto("/?q=" + "familiebehandling i Hjørring")
+    settled(page)
+    expect(page.locator("#search-summary .understood").first).to_contain_text("Forstået: Hjørring")
+    page.goto("/?q=familiebehandlng")
+    settled(page)
+    suggestion = page.locator("#search-summary .suggestion button")
+    expect(suggestion).to_have_text("familiebehandling")
+    suggestion.click()
+    expect(page.locator("#search-q")).to_have_value("familiebehandling")
+    assert params(page)["q"] == ["familiebehandling"]
+
+
 def test_keyboard_only(page: Page) -> None:
     page.goto("/")
     page.keyboard.press("Tab")
