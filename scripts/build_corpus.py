@@ -49,6 +49,8 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from broker.types import DOC_TYPES as _DOC_TYPES
+
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "corpus-src"
 OUT = ROOT / "corpus"
@@ -58,20 +60,7 @@ FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
 FONT_ITALIC = FONT_DIR / "DejaVuSans-Oblique.ttf"
 
-DOC_TYPES = {
-    "kvalitetsstandard",
-    "indsatskatalog",
-    "strategi",
-    "politik",
-    "handleplan",
-    "udviklingsplan",
-    "notat",
-    "rapport",
-    "evaluering",
-    "tilsyn",
-    "dagsorden/referat",
-    "andet",
-}
+DOC_TYPES = set(_DOC_TYPES)  # the index's fixed vocabulary
 FORMATS = {"pdf", "docx", "html", "txt", "md"}
 NOTE_PREFIX = "Illustrativt eksempel"
 

@@ -15,6 +15,12 @@ from broker.settings import Settings
 from index.embed import E5Embedder, Embedder
 from index.store import Store
 
+# Every hit of `broker search --json` and `GET /api/search` carries these fields (the contract).
+HIT_FIELDS = {
+    "rank", "score", "doc_id", "chunk_id", "title", "municipality", "region", "doc_type", "year", "page",
+    "section", "source", "text", "snippet",
+}  # fmt: skip
+
 # A small corpus of Danish municipal texts, written for the tests. Each file is short (one chunk or two) so the
 # real model embeds the whole set in seconds.
 SMALL_CORPUS: dict[str, str] = {

@@ -17,7 +17,7 @@ from pypdf import PdfReader
 from broker.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import serve
-from tests.conftest import PDF_NAME
+from tests.conftest import HIT_FIELDS, PDF_NAME
 
 pytestmark = pytest.mark.slow
 
@@ -32,22 +32,7 @@ def test_search_has_the_cli_shape_plus_facets(client: httpx.Client) -> None:
     body = client.get("/api/search", params={"q": "familiebehandling", "k": 3}).json()
     assert set(body) >= {"query", "mode", "took_ms", "results", "facets"}
     hit = body["results"][0]
-    assert set(hit) >= {
-        "rank",
-        "score",
-        "doc_id",
-        "chunk_id",
-        "title",
-        "municipality",
-        "region",
-        "doc_type",
-        "year",
-        "page",
-        "section",
-        "source",
-        "text",
-        "snippet",
-    }
+    assert set(hit) >= HIT_FIELDS
     assert hit["municipality"] == "Hjørring"
 
 

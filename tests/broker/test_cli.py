@@ -12,6 +12,7 @@ import pytest
 from broker.indexing import sync
 from broker.settings import Settings
 from index.embed import Embedder
+from tests.conftest import HIT_FIELDS
 
 pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
@@ -41,22 +42,7 @@ def test_search_json_has_the_exact_contract(small_index: tuple[Settings, Path]) 
     assert body["mode"] == "hybrid" and body["query"] == "familiebehandling"
     for rank, hit in enumerate(body["results"], 1):
         assert hit["rank"] == rank
-        assert {
-            "rank",
-            "score",
-            "doc_id",
-            "chunk_id",
-            "title",
-            "municipality",
-            "region",
-            "doc_type",
-            "year",
-            "page",
-            "section",
-            "source",
-            "text",
-            "snippet",
-        } <= set(hit)
+        assert set(hit) >= HIT_FIELDS
         assert hit["municipality"] == "Hjørring"
 
 
