@@ -149,7 +149,8 @@ class Engine:
     ) -> SearchResult:
         """Search in one of the three modes; with `collapse`, only the best chunk of each document.
 
-        With `facets`, also count the documents among all candidates per municipality, region, type and year.
+        With `facets`, also count the documents among the candidates per municipality, region, type and year:
+        the candidates that score close to the best of their retriever (see `facet_candidates`).
         """
         started = time.perf_counter()
         query = validate_query(query)
@@ -162,8 +163,9 @@ class Engine:
             plan = self.plan(query, filters)
             if plan.prefer is not None and plan.understood.applied_as == "filter":
                 filters = plan.prefer
-            ranked = self.rank(plan, query_vector, mode=mode, filters=filters, depth=max(k, 1))
-            counts = self.store.facet_counts(r.chunk_id for r in ranked) if facets else None
+            retrieved: dict[str, list[Ranked]] = {}
+            ranked = self.rank(plan, query_vector, mode=mode, filters=filters, depth=max(k, 1), parts=retrieved)
+            counts = self.store.facet_counts(facet_candidates(retrieved, self.settings)) if facets else None
             if collapse:
                 ranked = self._best_per_document(ranked)
             ranked = ranked[:k]
@@ -190,8 +192,11 @@ class Engine:
         mode: str,
         filters: SearchFilters | None,
         depth: int,
+        parts: dict[str, list[Ranked]] | None = None,
     ) -> list[Ranked]:
         """Ranked chunk ids for a query (or its plan); call inside a snapshot.
+
+        `parts`, when given, receives each retriever's own ranking ("lexical", "dense") before fusion.
 
         With a plan whose question narrows the search as a boost, the documents it points to are searched
         again on their own and that ranking is fused in, so they rise without the others disappearing."""
@@ -201,6 +206,8 @@ class Engine:
         n = max(self.settings.candidates, depth * 3)
         lexical = self._lexical(plan, filters, n) if mode in ("hybrid", "lexical") else []
         dense = self._dense(query_vector, filters, n) if mode in ("hybrid", "dense") else []
+        if parts is not None:
+            parts.update(lexical=lexical, dense=dense)
         rankings: list[list[Ranked]] = []
         weights: list[float] = []
         if mode in ("hybrid", "lexical"):
@@ -307,6 +314,20 @@ class Engine:
                 seen.add(doc_id)
                 best.append(r)
         return best
+
+
+def facet_candidates(retrieved: dict[str, list[Ranked]], settings: Settings) -> list[int]:
+    """The chunks facets count: candidates of either retriever that score near that retriever's best.
+
+    Dense retrieval ranks every chunk, and an OR query matches any chunk sharing one common word, so counting
+    all candidates would count most of a small index. e5's similarities are compressed, so "near" is a narrow
+    margin below the best; for BM25 it is a share of the best score.
+    """
+    dense = retrieved.get("dense", [])
+    lexical = retrieved.get("lexical", [])
+    close_dense = [r.chunk_id for r in dense if r.score >= dense[0].score - settings.facet_dense_margin]
+    close_lexical = [r.chunk_id for r in lexical if r.score >= lexical[0].score * settings.facet_lexical_share]
+    return list(dict.fromkeys([*close_lexical, *close_dense]))
 
 
 def validate_query(query: str) -> str:

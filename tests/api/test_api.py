@@ -45,6 +45,10 @@ def test_facet_counts_are_document_counts_among_the_candidates(client: httpx.Cli
     ).json()
     assert set(narrowed["facets"]["municipality"]) == {"Hjørring"}
     assert sum(narrowed["facets"]["region"].values()) == sum(narrowed["facets"]["municipality"].values())
+    # Hybrid facets count the documents about the query, not every document dense retrieval can rank.
+    hybrid = client.get("/api/search", params={"q": "familiebehandler i hjemmet"}).json()
+    assert "Hjørring" in hybrid["facets"]["municipality"]
+    assert "Vejle" not in hybrid["facets"]["municipality"]
 
 
 def test_filters_and_mistakes_give_clear_json_errors(client: httpx.Client) -> None:
