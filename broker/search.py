@@ -164,7 +164,9 @@ class Engine:
             if plan.prefer is not None and plan.understood.applied_as == "filter":
                 filters = plan.prefer
             retrieved: dict[str, list[Ranked]] = {}
-            ranked = self.rank(plan, query_vector, mode=mode, filters=filters, depth=max(k, 1), parts=retrieved)
+            ranked = self.rank(
+                plan, query_vector, mode=mode, filters=filters, depth=max(k, 1), parts=retrieved
+            )
             counts = self.store.facet_counts(facet_candidates(retrieved, self.settings)) if facets else None
             if collapse:
                 ranked = self._best_per_document(ranked)
@@ -326,7 +328,9 @@ def facet_candidates(retrieved: dict[str, list[Ranked]], settings: Settings) -> 
     dense = retrieved.get("dense", [])
     lexical = retrieved.get("lexical", [])
     close_dense = [r.chunk_id for r in dense if r.score >= dense[0].score - settings.facet_dense_margin]
-    close_lexical = [r.chunk_id for r in lexical if r.score >= lexical[0].score * settings.facet_lexical_share]
+    close_lexical = [
+        r.chunk_id for r in lexical if r.score >= lexical[0].score * settings.facet_lexical_share
+    ]
     return list(dict.fromkeys([*close_lexical, *close_dense]))
 
 

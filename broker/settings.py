@@ -42,7 +42,9 @@ class Settings(BaseSettings):
     candidates: int = 100  # hits taken from each retriever before fusion
     # Facets count dense candidates only within this similarity of the best one (e5 scores sit in 0.75-0.95).
     facet_dense_margin: float = 0.04
-    facet_lexical_share: float = 0.4  # ... and lexical candidates scoring at least this share of the best BM25
+    facet_lexical_share: float = (
+        0.4  # ... and lexical candidates scoring at least this share of the best BM25
+    )
 
     # Language features of the lexical search (see README, "Sprog"): municipality, region and time named in a
     # question are used as a boost (a ranking of the matching documents fused in) or as filters, or not at all.
