@@ -55,7 +55,7 @@ def _text_hashes(settings: Settings) -> set[str]:
 def run(work: Path, embedder: Embedder, *, quick: bool, real_vectors_from: list[Path]) -> dict[str, Any]:
     source = greve_path()
     if source is None:
-        return {"skipped": f"{source or 'greve_dagsordener.jsonl'} findes ikke"}
+        return {"skipped": "the Greve export (../shared/data/greve_dagsordener.jsonl) is absent"}
     folder = work / "reindex"
     if folder.exists():
         shutil.rmtree(folder)

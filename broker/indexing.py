@@ -275,7 +275,9 @@ def _scan(
                 continue
             docs = [
                 d
-                for d in read_documents(path, settings, count_tokens=embedder.count_tokens)
+                for d in read_documents(
+                    path, settings, count_tokens=embedder.count_tokens, known=store.has_document
+                )
                 if d.doc_id not in deleted
             ]
             if not docs and not prior:  # a file whose document was deleted on purpose

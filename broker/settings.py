@@ -33,7 +33,7 @@ class Settings(BaseSettings):
 
     # Dense index: exact search up to ann_threshold vectors, then an approximate index.
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
-    ann_threshold: int = 200_000
+    ann_threshold: int = 160_000  # where exact search passes 10 ms a query here (docs/benchmarks.md)
 
     # Hybrid fusion: reciprocal rank fusion.
     rrf_k: int = 60

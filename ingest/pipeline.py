@@ -220,6 +220,7 @@ def _record_document(
     source: Source,
     settings: Settings,
     count_tokens: Callable[[str], int] | None,
+    known: Callable[[str], bool] | None = None,
 ) -> Document | None:
     blocks: list[Block] = [Block(record.title, 1, "heading", 1)] if record.title else []
     blocks += [Block(p, 1, "paragraph") for p in re.split(r"\n\s*\n", record.text) if p.strip()]
@@ -231,6 +232,24 @@ def _record_document(
         asdict(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
     )
     content_hash = _sha256(canonical.encode("utf-8"))
+    if known is not None and known(content_hash[:16]):
+        # Indexed already with this very content: only its id and source are used, so the metadata
+        # detection and the chunking (a token count per chunk) are skipped (most of a re-index's scan).
+        return Document(
+            doc_id=content_hash[:16],
+            title=record.title,
+            municipality=UNKNOWN_MUNICIPALITY,
+            region=None,
+            doc_type="",
+            year=None,
+            language="",
+            page_count=1,
+            content_hash=content_hash,
+            sources=[source],
+            chunks=[],
+            committee=record.committee,
+            date=record.date,
+        )
     named = detect_municipality(text, "", {"title": record.title}, explicit=record.municipality)
     if named[0] == UNKNOWN_MUNICIPALITY and record.municipality:
         log.info("ukendt kommune i eksporten: %s", record.municipality)
@@ -261,8 +280,12 @@ def read_documents(
     count_tokens: Callable[[str], int] | None = None,
     *,
     warnings: list[str] | None = None,
+    known: Callable[[str], bool] | None = None,
 ) -> list[Document]:
     """Read one file into Documents: one for a document file, one per record for a JSON Lines export.
+
+    `known` tells whether a doc id is indexed already: such export records come back as a Document with
+    only id, title, source and content hash (no chunks, no detected metadata), which is all a re-index needs.
 
     Raises a BrokerError (Danish message) when the file cannot be used. Non-fatal problems (skipped
     export lines, pages that need OCR) are appended to `warnings` when a list is given.
@@ -294,7 +317,7 @@ def read_documents(
         documents: dict[str, Document] = {}
         for record in records:
             source = Source(resolved, record.record_id, file_hash, stat.st_size, stat.st_mtime)
-            doc = _record_document(record, source, settings, count_tokens)
+            doc = _record_document(record, source, settings, count_tokens, known)
             if doc is None:
                 notes.append(f"Post {record.record_id}: ingen tekst")
             elif doc.doc_id in documents:
