@@ -167,10 +167,12 @@ class Engine:
             ranked = self.rank(
                 plan, query_vector, mode=mode, filters=filters, depth=max(k, 1), parts=retrieved
             )
-            counts = self.store.facet_counts(facet_candidates(retrieved, self.settings)) if facets else None
             if collapse:
                 ranked = self._best_per_document(ranked)
             ranked = ranked[:k]
+            # The hits shown are always counted, so every result's municipality is among the facets.
+            counted = [*facet_candidates(retrieved, self.settings), *(r.chunk_id for r in ranked)]
+            counts = self.store.facet_counts(dict.fromkeys(counted)) if facets else None
             rows = self.store.chunk_rows(r.chunk_id for r in ranked)
         hits = [
             _hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows

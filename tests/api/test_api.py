@@ -46,7 +46,9 @@ def test_facet_counts_are_document_counts_among_the_candidates(client: httpx.Cli
     assert set(narrowed["facets"]["municipality"]) == {"Hjørring"}
     assert sum(narrowed["facets"]["region"].values()) == sum(narrowed["facets"]["municipality"].values())
     # Hybrid facets count the documents about the query, not every document dense retrieval can rank.
-    hybrid = client.get("/api/search", params={"q": "familiebehandler i hjemmet"}).json()
+    hybrid = client.get("/api/search", params={"q": "familiebehandler i hjemmet", "k": 3}).json()
+    shown = {hit["municipality"] for hit in hybrid["results"]}
+    assert shown <= set(hybrid["facets"]["municipality"])  # every hit shown is counted
     assert "Hjørring" in hybrid["facets"]["municipality"]
     assert "Vejle" not in hybrid["facets"]["municipality"]
 
