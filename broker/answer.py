@@ -65,6 +65,22 @@ def document_url(doc_id: str, page: int | None = None) -> str:
     return f"/api/documents/{doc_id}/file" + (f"#page={page}" if page else "")
 
 
+def citation(n: int, hit: Hit, quote: str) -> Citation:
+    """Citation number `n`: where the passage of `hit` stands, with the quoted text."""
+    return Citation(
+        n=n,
+        doc_id=hit.doc_id,
+        chunk_id=hit.chunk_id,
+        title=hit.title,
+        municipality=hit.municipality,
+        year=hit.year,
+        page=hit.page,
+        section=hit.section,
+        quote=quote,
+        url=document_url(hit.doc_id, hit.page),
+    )
+
+
 def word_overlap(question_terms: set[str], sentence: str) -> float:
     if not question_terms:
         return 0.0
@@ -128,18 +144,7 @@ def cite(chosen: list[Candidate]) -> tuple[str, list[Citation]]:
     for candidate in chosen:
         hit = candidate.hit
         if hit.chunk_id not in numbers:
-            numbers[hit.chunk_id] = Citation(
-                n=len(numbers) + 1,
-                doc_id=hit.doc_id,
-                chunk_id=hit.chunk_id,
-                title=hit.title,
-                municipality=hit.municipality,
-                year=hit.year,
-                page=hit.page,
-                section=hit.section,
-                quote=candidate.text,
-                url=document_url(hit.doc_id, hit.page),
-            )
+            numbers[hit.chunk_id] = citation(len(numbers) + 1, hit, candidate.text)
         else:
             numbers[hit.chunk_id].quote += " " + candidate.text
         who = f"{hit.municipality} Kommune" if hit.municipality != "ukendt" else hit.title

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from broker.answer import document_url
+from broker.answer import citation
 from broker.settings import Settings
 from broker.types import Answer, Citation, Hit
 
@@ -76,20 +76,7 @@ def generate_answer(answer: Answer, question: str, hits: list[Hit], settings: Se
             if n not in renumber:
                 hit = hits[n - 1]
                 renumber[n] = len(renumber) + 1
-                citations.append(
-                    Citation(
-                        n=renumber[n],
-                        doc_id=hit.doc_id,
-                        chunk_id=hit.chunk_id,
-                        title=hit.title,
-                        municipality=hit.municipality,
-                        year=hit.year,
-                        page=hit.page,
-                        section=hit.section,
-                        quote=hit.text[:400],
-                        url=document_url(hit.doc_id, hit.page),
-                    )
-                )
+                citations.append(citation(renumber[n], hit, hit.text[:400]))
         sentences.append(_MARKER.sub(lambda m: f"[{renumber[int(m.group(1))]}]", sentence))
     answer.answer = " ".join(sentences)
     answer.citations = citations

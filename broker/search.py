@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from broker.errors import IndexMismatch, InvalidQuery
-from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, rebuild_vectors
+from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, load_current
 from broker.settings import Settings
 from broker.spelling import Correction, Speller, suggest
 from broker.types import Hit, SearchFilters, SearchResult
@@ -22,7 +22,7 @@ from index.decompound import wordlist
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
 from index.fts import highlight_terms, match_expression
-from index.generations import current_generation, vectors_path
+from index.generations import current_generation
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
 from index.thesaurus import thesaurus
@@ -112,11 +112,8 @@ class Engine:
         with self._vectors_lock:
             index = self._vectors.get(generation)
             if index is None:
-                try:
-                    index = VectorIndex.load(vectors_path(self.settings.data_dir, generation))
-                except Exception:  # missing or damaged file: rebuild from the database, no embedding needed
-                    dim = int(self.store.get_meta("embedder_dim", "0") or 0)
-                    index = rebuild_vectors(self.store, dim, self.settings)
+                dim = int(self.store.get_meta("embedder_dim", "0") or 0)
+                index = load_current(self.store, self.settings.data_dir, dim, self.settings)
                 # Keep the newest two: a reader may still be on the previous generation for a moment.
                 self._vectors = {g: v for g, v in self._vectors.items() if g >= generation - 1}
                 self._vectors[generation] = index
