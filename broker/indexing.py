@@ -25,6 +25,7 @@ from broker.settings import Settings
 from broker.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
+from index.embed_cache import SharedVectorCache
 from index.generations import commit_generation, current_generation, next_path, remove_stale, vectors_path
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS, Lexicon, surface_words
 from index.store import KnownSource, Store
@@ -225,7 +226,9 @@ def sync(
             stage = on_stage or (lambda _: None)
             stage("scanned")
             new_docs = _dedupe_new(plan.documents, store)
-            report.embed_seconds, report.chunks_embedded = _embed_missing(new_docs, store, embedder, stage)
+            report.embed_seconds, report.chunks_embedded = _embed_missing(
+                new_docs, store, embedder, stage, settings.embed_cache
+            )
             _apply(plan, new_docs, store, settings, embedder, stage)
             stage("committed")
             report.documents = store.counts()["documents"]
@@ -337,22 +340,56 @@ def _dedupe_new(documents: list[Document], store: Store) -> list[Document]:
 
 
 def _embed_missing(
-    docs: list[Document], store: Store, embedder: Embedder, stage: Callable[[str], None]
+    docs: list[Document],
+    store: Store,
+    embedder: Embedder,
+    stage: Callable[[str], None],
+    shared_cache: Path | None = None,
 ) -> tuple[float, int]:
-    """Embed chunk texts the cache does not hold yet; saved as they come so a crash loses little."""
+    """Embed chunk texts the cache does not hold yet; saved as they come so a crash loses little.
+
+    Returns the seconds spent embedding and the number of texts new to this index (embedded now or taken
+    from the shared cache, `BROKER_EMBED_CACHE`, which is filled as texts are embedded).
+    """
     texts = {text_key(t): t for d in docs for t in (passage_text(d, c) for c in d.chunks)}
     cached = store.get_vectors(embedder.id, texts.keys(), embedder.dim)
     missing = [(k, t) for k, t in texts.items() if k not in cached]
+    new_here = len(missing)
+    shared = SharedVectorCache(shared_cache) if shared_cache and missing else None
+    try:
+        if shared is not None:
+            found = shared.get(embedder.id, (k for k, _ in missing), embedder.dim)
+            if found:
+                with store.write():
+                    store.put_vectors(embedder.id, found)
+                missing = [(k, t) for k, t in missing if k not in found]
+        seconds = _embed_batches(missing, store, embedder, stage, shared)
+    finally:
+        if shared is not None:
+            shared.close()
+    return seconds, new_here
+
+
+def _embed_batches(
+    missing: list[tuple[str, str]],
+    store: Store,
+    embedder: Embedder,
+    stage: Callable[[str], None],
+    shared: SharedVectorCache | None,
+) -> float:
     seconds = 0.0
     for start in range(0, len(missing), EMBED_BATCH_COMMIT):
         batch = missing[start : start + EMBED_BATCH_COMMIT]
         began = time.perf_counter()
         vectors = embedder.embed_passages([t for _, t in batch])
         seconds += time.perf_counter() - began
+        fresh = {k: v for (k, _), v in zip(batch, vectors, strict=True)}
         with store.write():
-            store.put_vectors(embedder.id, {k: v for (k, _), v in zip(batch, vectors, strict=True)})
+            store.put_vectors(embedder.id, fresh)
+        if shared is not None:
+            shared.put(embedder.id, fresh)
         stage("embedded-batch")
-    return seconds, len(missing)
+    return seconds
 
 
 def _apply(

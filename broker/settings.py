@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,6 +19,9 @@ class Settings(BaseSettings):
     embedder: str = "e5-small"
     embed_batch: int = 16
     threads: int | None = None  # CPU threads for the embedder and FAISS; None: all cores
+    # A vector cache shared by several data directories (a SQLite file): chunk texts another index has
+    # already embedded with the same model are not embedded again. The test suite keeps one in .cache/.
+    embed_cache: Path | None = None
 
     # Ingestion limits: bad input gets a clear error, never a stuck batch.
     max_file_mb: float = 200.0
@@ -81,6 +84,11 @@ class Settings(BaseSettings):
     upload_max_files: int = 20  # per request
     upload_parse_timeout_s: float = 60.0
     max_request_kb: int = 256
+
+    @field_validator("embed_cache", mode="before")
+    @classmethod
+    def _empty_is_off(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @property
     def db_path(self) -> Path:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -14,6 +15,12 @@ from broker.search import Engine
 from broker.settings import Settings
 from index.embed import E5Embedder, Embedder
 from index.store import Store
+
+# Chunk vectors are kept between test runs (keyed by model and text), so a second run does not embed the demo
+# corpus again; subprocesses the tests start inherit it. BROKER_EMBED_CACHE= (empty) turns it off.
+os.environ.setdefault(
+    "BROKER_EMBED_CACHE", str(Path(__file__).resolve().parents[1] / ".cache" / "embeddings.sqlite3")
+)
 
 # Every hit of `broker search --json` and `GET /api/search` carries these fields (the contract).
 HIT_FIELDS = {

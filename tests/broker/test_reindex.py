@@ -174,11 +174,13 @@ def test_searches_during_a_reindex_see_the_old_or_the_new_state(
 
 
 def start_driver(settings: Settings, pause_at: str) -> subprocess.Popen[str]:
+    # Without the shared vector cache, so the run really embeds and can be killed while it does.
     process = subprocess.Popen(
         [sys.executable, "-m", "tests.broker.reindex_driver", str(settings.data_dir), pause_at],
         cwd=ROOT,
         stdout=subprocess.PIPE,
         text=True,
+        env={**os.environ, "BROKER_EMBED_CACHE": ""},
     )
     assert process.stdout is not None
     line = process.stdout.readline()

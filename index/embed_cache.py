@@ -1,0 +1,76 @@
+"""A vector cache shared between data directories: texts already embedded by the same model are not embedded again."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS vectors (
+    embedder TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    vector BLOB NOT NULL,
+    PRIMARY KEY (embedder, text_hash)
+) WITHOUT ROWID;
+"""
+
+
+class SharedVectorCache:
+    """Vectors keyed by embedder id and text hash in one SQLite file (e.g. for test runs and rebuilds).
+
+    It is an optimisation only: any error reading or writing it is ignored, and the index's own vectors
+    table stays the source of truth.
+    """
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._conn: sqlite3.Connection | None = None
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(path, timeout=30, isolation_level=None)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.executescript(_SCHEMA)
+            self._conn = conn
+        except (OSError, sqlite3.Error):
+            self._conn = None
+
+    def get(self, embedder: str, hashes: Iterable[str], dim: int) -> dict[str, np.ndarray]:
+        found: dict[str, np.ndarray] = {}
+        if self._conn is None:
+            return found
+        wanted = list(dict.fromkeys(hashes))
+        try:
+            for start in range(0, len(wanted), 500):
+                part = wanted[start : start + 500]
+                marks = ",".join("?" * len(part))
+                for text_hash, blob in self._conn.execute(
+                    f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
+                    [embedder, *part],
+                ):
+                    vec = np.frombuffer(blob, dtype=np.float32)
+                    if vec.shape[0] == dim:
+                        found[text_hash] = vec
+        except sqlite3.Error:
+            return {}
+        return found
+
+    def put(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
+        if self._conn is None or not vectors:
+            return
+        try:
+            with self._conn:
+                self._conn.execute("BEGIN")
+                self._conn.executemany(
+                    "INSERT OR REPLACE INTO vectors(embedder, text_hash, vector) VALUES (?, ?, ?)",
+                    ((embedder, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
+                )
+        except sqlite3.Error:
+            pass
+
+    def close(self) -> None:
+        if self._conn is not None:
+            self._conn.close()
+            self._conn = None
