@@ -311,7 +311,7 @@ def test_the_read_api_never_fails_on_any_query_string(
 )
 @given(
     body=st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | text,
         lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
         max_leaves=8,
     )
