@@ -1,6 +1,7 @@
 # Two commands do all set-up on a fresh Debian/Ubuntu machine with Python 3.11:
 #   make demo   - environment, demo corpus ingested, example searches, the service on localhost
 #   make test   - environment with test tools, lint, types and the whole test suite
+#   make check  - the fast lane while working: lint, types, the layer contract, tests without a real index
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -8,7 +9,7 @@ DATA   ?= data/demo
 HOST   ?= 127.0.0.1
 PORT   ?= 8000
 
-.PHONY: demo test lint bench bench-quick system clean
+.PHONY: demo test check lint bench bench-quick system clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -40,7 +41,15 @@ test: $(VENV)/.dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
+
+check: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/pytest -m "not slow"
 
 # Benchmarks (docs/benchmarks.md): results, report and plots in bench/results/; about 40 min here, the quick
 # run a few minutes. The Greve parts are skipped with a message when ../shared/data is not there.

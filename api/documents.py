@@ -15,9 +15,9 @@ from api.auth import Reader
 from api.deps import get_engine, get_filters
 from broker.access import Principal
 from broker.compare import similar_documents
-from broker.errors import NotFound
 from broker.search import Engine
-from broker.types import SearchFilters, Source
+from core.errors import NotFound
+from core.types import SearchFilters, Source
 
 router = APIRouter(tags=["dokumenter"])
 
