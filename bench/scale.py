@@ -22,7 +22,7 @@ from core.settings import Settings
 from index.dense import VectorIndex
 from index.generations import commit_generation, vectors_path
 from index.store import Store
-from language.municipality import regions
+from language.registry import municipalities
 
 CHUNKS_PER_DOC = 3
 BATCH = 50_000
@@ -72,7 +72,7 @@ def build(
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     rng = np.random.default_rng(seed)
-    places = sorted(regions().items())
+    places = sorted(municipalities().items())
     started = time.perf_counter()
     store = Store(data_dir / "broker.sqlite3")
     conn = store.conn

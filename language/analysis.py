@@ -11,6 +11,8 @@ from importlib import resources
 
 import Stemmer
 
+from language.folding import fold
+
 # Every term this module produces matches this pattern, so terms are always safe single FTS5 tokens.
 TERM_RE = re.compile(r"[a-z0-9]+")
 
@@ -39,25 +41,8 @@ _DIGIT_RE = re.compile(r"\d")
 _SPACE_RE = re.compile(r"\s+")
 _COLLAPSE_RE = re.compile(r"ae|oe|aa")
 _DIGRAPHS = {"ae": "æ", "oe": "ø", "aa": "å"}
-_NON_TERM_RE = re.compile(r"[^a-z0-9]+")
 # Characters that split words in PDFs and web pages without being visible.
 _INVISIBLE = str.maketrans({"\u00ad": None, "\u200b": None, "\u200c": None, "\u200d": None, "\ufeff": None})
-_FOLD_TABLE = str.maketrans(
-    {
-        "æ": "ae",
-        "ø": "oe",
-        "å": "aa",
-        "ä": "ae",
-        "ö": "oe",
-        "œ": "oe",
-        "ß": "ss",
-        "ð": "d",
-        "đ": "d",
-        "þ": "th",
-        "ł": "l",
-        "ı": "i",
-    }
-)
 # Folded spellings of stopwords that are also real Danish words are not added ("vare" goods, "nar" fool).
 _KEEP_FOLDED = frozenset({"vare", "nar"})
 
@@ -74,16 +59,6 @@ def _stemmer() -> Stemmer.Stemmer:
     return _thread_stemmer(threading.get_ident())
 
 
-def fold(text: str, *, collapse: bool = True) -> str:
-    """Fold a lower-case term to [a-z0-9]: æ→ae, ø→oe, å→aa, then ae→a, oe→o, aa→a; accents dropped."""
-    text = text.translate(_FOLD_TABLE)
-    if not text.isascii():
-        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
-    if collapse:
-        text = _COLLAPSE_RE.sub(lambda m: m.group()[0], text)
-    return _NON_TERM_RE.sub("", text)
-
-
 def _stem(word: str) -> str:
     """Snowball stem of a lower-case word; "ae", "oe", "aa" are read as æ, ø, å first.
 
@@ -97,8 +72,7 @@ def _stem(word: str) -> str:
 
 def _ascii_variants(word: str) -> set[str]:
     """The ways a word is typed without æøå: "også" → {"ogsaa", "ogsa"}."""
-    long = word.translate(_FOLD_TABLE)
-    return {long, _COLLAPSE_RE.sub(lambda m: m.group()[0], long)}
+    return {fold(word, collapse=False), fold(word)}
 
 
 @lru_cache(maxsize=1)

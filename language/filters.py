@@ -2,42 +2,18 @@
 
 from __future__ import annotations
 
-import csv
 import difflib
-from functools import lru_cache
-from importlib import resources
 
 from core.errors import InvalidQuery
 from core.types import DOC_TYPES, UNKNOWN_MUNICIPALITY, SearchFilters
-
-REGIONS = (
-    "Region Hovedstaden",
-    "Region Sjælland",
-    "Region Syddanmark",
-    "Region Midtjylland",
-    "Region Nordjylland",
-)
-
-
-def fold(text: str) -> str:
-    """A spelling-insensitive key: lower case, æøå written out and then collapsed, no spaces or dashes."""
-    text = text.lower().replace("æ", "ae").replace("ø", "oe").replace("å", "aa")
-    text = text.replace("ae", "a").replace("oe", "o").replace("aa", "a")
-    return "".join(ch for ch in text if ch.isalnum())
-
-
-@lru_cache(maxsize=1)
-def municipalities() -> dict[str, str]:
-    """The 98 municipalities with their regions, by canonical name."""
-    with resources.files("language").joinpath("data/kommuner.csv").open(encoding="utf-8") as handle:
-        return {row["kommune"]: f"Region {row['region']}" for row in csv.DictReader(handle)}
+from language.registry import municipalities, name_key, regions
 
 
 def _resolve(value: str, names: tuple[str, ...] | list[str], what: str, strip: tuple[str, ...] = ()) -> str:
-    key = fold(value)
+    key = name_key(value)
     for prefix in strip:
-        key = key.removeprefix(fold(prefix))
-    by_key = {fold(n).removeprefix(fold(strip[0])) if strip else fold(n): n for n in names}
+        key = key.removeprefix(name_key(prefix))
+    by_key = {name_key(n).removeprefix(name_key(strip[0])) if strip else name_key(n): n for n in names}
     if key in by_key:
         return by_key[key]
     close = difflib.get_close_matches(key, list(by_key), n=1, cutoff=0.75)
@@ -60,7 +36,7 @@ def resolve_filters(filters: SearchFilters) -> SearchFilters:
     return SearchFilters(
         kommuner=[resolve_municipality(v) for v in filters.kommuner],
         exclude_kommuner=[resolve_municipality(v) for v in filters.exclude_kommuner],
-        regions=[_resolve(v, REGIONS, "region", strip=("Region ",)) for v in filters.regions],
+        regions=[_resolve(v, regions(), "region", strip=("Region ",)) for v in filters.regions],
         types=[_resolve(v, DOC_TYPES, "dokumenttype") for v in filters.types],
         year_from=filters.year_from,
         year_to=filters.year_to,

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import functools
 import re
 from collections import defaultdict
-from importlib import resources
 
 from core.types import UNKNOWN_MUNICIPALITY
+from language.folding import fold
+from language.registry import AMBIGUOUS, VARIANTS, municipalities
 
-# Other spellings and official forms of a name (the CSV holds the short name).
-VARIANTS: dict[str, tuple[str, ...]] = {
-    "Aarhus": ("Århus",),
-    "Aalborg": ("Ålborg",),
-    "Aabenraa": ("Åbenrå",),
-    "København": ("Københavns",),
-    "Bornholm": ("Bornholms",),
-    "Vesthimmerland": ("Vesthimmerlands",),
-    "Guldborgsund": ("Guldborgssund",),
-    "Høje-Taastrup": ("Høje Taastrup", "Høje-Tåstrup"),
-    "Lyngby-Taarbæk": ("Lyngby Taarbæk",),
-    "Ringkøbing-Skjern": ("Ringkøbing Skjern",),
-    "Ikast-Brande": ("Ikast Brande",),
-    "Faaborg-Midtfyn": ("Faaborg Midtfyn",),
-    "Tårnby": ("Taarnby",),
-}
-# Names that are also ordinary Danish words when capitalised at a sentence start ("Vejen frem ...",
-# "Greve af ..."): a bare mention counts only after a place preposition ("i Vejen").
-AMBIGUOUS = frozenset({"Vejen", "Greve", "Odder", "Skive", "Varde", "Lejre", "Stevns", "Struer", "Faxe"})
+
+def _ascii(text: str) -> str:
+    """Names and file names as written without æøå, word boundaries kept: "hjoerring kvalitetsstandard"."""
+    return fold(text, collapse=False, spaces=True)
+
 
 _KOMMUNE = r"(?:[Kk]ommunes?|KOMMUNES?|[Rr]egionskommunes?|REGIONSKOMMUNES?)"
 _AFTER = r"(?![\w-])|(?=-(?![\w]))"  # no letter or joined word after ("Herningmodellen", "Herning-modellen")
@@ -47,27 +33,10 @@ W_REST_STRONG, W_REST_BARE = 0.7, 0.15
 HEAD_CHARS, PAGE_CHARS = 300, 2500
 
 
-@functools.lru_cache(maxsize=1)
-def regions() -> dict[str, str]:
-    """{municipality: "Region X"} for the 98 municipalities in language/data/kommuner.csv."""
-    text = resources.files("language").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
-    return {
-        row["kommune"].strip(): "Region " + row["region"].strip() for row in csv.DictReader(text.splitlines())
-    }
-
-
-def fold(text: str) -> str:
-    """ASCII form used in file names: æ->ae, ø->oe, å->aa, lower-case."""
-    text = text.lower()
-    for a, b in (("æ", "ae"), ("ø", "oe"), ("å", "aa"), ("é", "e"), ("ü", "u"), ("ä", "ae"), ("ö", "oe")):
-        text = text.replace(a, b)
-    return text
-
-
 def _forms() -> dict[str, str]:
     """Every written form (as in running text) -> canonical name."""
     forms: dict[str, str] = {}
-    for name in regions():
+    for name in municipalities():
         for form in (name, *VARIANTS.get(name, ())):
             forms[form] = name
             forms[form.upper()] = name
@@ -87,8 +56,8 @@ def _patterns() -> tuple[re.Pattern[str], re.Pattern[str], dict[str, str]]:
 @functools.lru_cache(maxsize=1)
 def _folded_names() -> list[tuple[re.Pattern[str], str]]:
     out: list[tuple[re.Pattern[str], str]] = []
-    for name in regions():
-        folded = {fold(f) for f in (name, *VARIANTS.get(name, ()))}
+    for name in municipalities():
+        folded = {_ascii(f) for f in (name, *VARIANTS.get(name, ()))}
         folded |= {f.replace("oe", "o").replace("aa", "a").replace("ae", "a") for f in folded}
         for form in sorted(folded, key=len, reverse=True):
             words = re.split(r"[\s-]+", form)
@@ -108,7 +77,7 @@ def resolve(value: str | None) -> str | None:
     if hit:
         return hit
     for pattern, name in _folded_names():
-        if pattern.fullmatch(fold(text)):
+        if pattern.fullmatch(_ascii(text)):
             return name
     return None
 
@@ -136,7 +105,7 @@ def _score_text(
 
 
 def _score_file_name(file_name: str, scores: dict[str, float]) -> None:
-    stem = fold(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", file_name.rsplit("/", 1)[-1]))
+    stem = _ascii(re.sub(r"\.[A-Za-z0-9]{1,5}$", "", file_name.rsplit("/", 1)[-1]))
     found: set[str] = set()
     for pattern, name in _folded_names():
         if name not in found and pattern.search(stem):
@@ -153,7 +122,7 @@ def detect_municipality(
     "Hjørring Kommune"), the file name ("hjoerring_..."), and the text, where "X Kommune(s)" in the title
     area counts most and a passing mention deep in the text counts little.
     """
-    table = regions()
+    table = municipalities()
     named = resolve(explicit)
     if named:
         return named, table[named]

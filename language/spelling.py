@@ -6,7 +6,8 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from language.analysis import fold, word_term
+from language.analysis import word_term
+from language.folding import fold
 
 MIN_WORD = 4  # shorter words are left alone: too many neighbours, too little to go on
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"

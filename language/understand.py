@@ -9,10 +9,10 @@ from functools import lru_cache
 from typing import Any
 
 from core.types import SearchFilters
-from language.filters import REGIONS, fold, municipalities
+from language.folding import fold
+from language.registry import is_ambiguous, municipalities, regions
 
 # Municipality names that are also ordinary words ("vejen" = the road): they count only with a capital.
-AMBIGUOUS = frozenset({"vejen", "skive", "greve", "odder", "varde", "lejre", "stevns"})
 # A name followed by one of these is a model's or ladder's name, not a place ("Herning modellen").
 MODEL_WORDS = ("model", "trappe")
 _REGION_WORDS = {
@@ -126,7 +126,7 @@ def _municipalities(question: str) -> list[str]:
             first = window[0][0]
             if following.startswith(MODEL_WORDS):
                 continue  # "Herning modellen" is the model, not the place
-            if fold(name) in AMBIGUOUS and not first[:1].isupper() and following != "kommune":
+            if is_ambiguous(name) and not first[:1].isupper() and following != "kommune":
                 continue
             if name not in found:
                 found.append(name)
@@ -145,7 +145,7 @@ def _regions(question: str) -> list[str]:
             region = _REGION_SHORT.get(word)
         if region is not None and region not in found:
             found.append(region)
-    return [r for r in found if r in REGIONS]
+    return [r for r in found if r in regions()]
 
 
 def _years(question: str, today: datetime.date) -> tuple[int | None, int | None]:

@@ -110,7 +110,9 @@ def test_ask_can_leave_out_ones_own_municipality(client: httpx.Client) -> None:
     body = client.post(
         "/api/ask", json={"question": "familiebehandling i hjemmet", "exclude_kommune": "Hjørring"}
     ).json()
+    assert body["by_municipality"], body  # other municipalities answer
     assert all(g["municipality"] != "Hjørring" for g in body["by_municipality"])
+    assert body["citations"] and all(c["municipality"] != "Hjørring" for c in body["citations"])
 
 
 def test_documents_list_detail_and_file(client: httpx.Client) -> None:
