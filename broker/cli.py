@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from broker.errors import BrokerError, InvalidQuery
@@ -79,9 +80,9 @@ def print_report(report: IngestReport) -> None:
         f"({report.embed_seconds:.1f} s)  ·  i alt {report.total_seconds:.1f} s"
     )
     for failure in report.failed:
-        out.print(f"[red]  ✗ {failure.path}[/]: {failure.reason}")
+        out.print(f"[red]  ✗ {escape(failure.path)}[/]: {escape(failure.reason)}")
     for skipped in report.skipped:
-        out.print(f"[yellow]  – {skipped.path}[/]: {skipped.reason}")
+        out.print(f"[yellow]  – {escape(skipped.path)}[/]: {escape(skipped.reason)}")
 
 
 @app.command()
