@@ -14,11 +14,8 @@ from pydantic import BaseModel, Field
 from api.auth import Admin
 from api.deps import get_engine
 from broker.cli import report_dict
-from broker.errors import BrokerError, IndexBusy, InvalidQuery
-from broker.lock import WriteLock
 from broker.reindex import LAST_REINDEX, list_sources, reindex
 from broker.search import Engine
-from broker.settings import Settings
 from broker.uploads import (
     Incoming,
     create_source,
@@ -27,7 +24,10 @@ from broker.uploads import (
     set_internal,
     store_uploads,
 )
+from core.errors import BrokerError, IndexBusy, InvalidQuery
+from core.settings import Settings
 from index.embed import Embedder
+from index.lock import WriteLock
 
 log = logging.getLogger("vidensmaegler.admin")
 router = APIRouter(tags=["administration"])

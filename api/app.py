@@ -17,9 +17,9 @@ from api import admin, documents, search
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
 from broker.access import KeyRing
 from broker.answer import Answerer
-from broker.errors import BrokerError
 from broker.search import Engine
-from broker.settings import Settings
+from core.errors import BrokerError
+from core.settings import Settings
 from index.embed import Embedder
 
 log = logging.getLogger("vidensmaegler.api")

@@ -8,9 +8,9 @@ from fastapi import Query, Request
 
 from api.auth import Reader
 from broker.answer import Answerer
-from broker.filters import resolve_filters
 from broker.search import Engine
-from broker.types import SearchFilters
+from core.types import SearchFilters
+from language.filters import resolve_filters
 
 
 def get_engine(request: Request) -> Engine:

@@ -18,10 +18,10 @@ from api.auth import Reader
 from api.deps import get_engine, get_filters
 from broker.access import Principal
 from broker.compare import similar_documents
-from broker.errors import NotFound
 from broker.paths import SourcePaths
 from broker.search import Engine
-from broker.types import SearchFilters, Source
+from core.errors import NotFound
+from core.types import SearchFilters, Source
 from ingest.files import open_regular
 
 router = APIRouter(tags=["dokumenter"])

@@ -12,7 +12,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import presented_key
 from broker.access import KeyRing
-from broker.errors import BrokerError
+from core.errors import BrokerError
 
 access_log = logging.getLogger("vidensmaegler.access")
 

@@ -14,12 +14,12 @@ from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
-from broker.filters import resolve_filters
 from broker.paths import SourcePaths
 from broker.search import MAX_K, Engine
-from broker.types import SearchFilters
+from core.types import SearchFilters
 from index.generations import current_generation
 from index.store import Store
+from language.filters import resolve_filters
 
 router = APIRouter()
 log = logging.getLogger("vidensmaegler.api")

@@ -17,7 +17,7 @@ from bench.common import QUERIES, Timings, greve_path, log, rss_mb, timed
 from broker.answer import Answerer
 from broker.evaluate import load_queries
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder, clear_query_cache
 
 SEARCH_MODES = ("lexical", "dense", "hybrid")

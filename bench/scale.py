@@ -18,11 +18,11 @@ import numpy as np
 
 from bench.common import log
 from bench.vectors import resample
-from broker.settings import Settings
+from core.settings import Settings
 from index.dense import VectorIndex
 from index.generations import commit_generation, vectors_path
 from index.store import Store
-from ingest.municipality import regions
+from language.municipality import regions
 
 CHUNKS_PER_DOC = 3
 BATCH = 50_000

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from broker.errors import BrokerError, Forbidden, Unauthorized
-from broker.settings import Settings
+from core.errors import BrokerError, Forbidden, Unauthorized
+from core.settings import Settings
 
 Role = Literal["reader", "internal", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "internal", "admin")

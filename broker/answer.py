@@ -9,10 +9,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import Answer, Citation, Hit, SearchFilters
-from index.analysis import analyze_query
+from core.settings import Settings
+from core.types import Answer, Citation, Hit, SearchFilters
 from ingest.chunking import split_sentences
+from language.analysis import analyze_query
 
 PASSAGES = 6  # top passages the answer is drawn from
 MAX_SENTENCES = 4

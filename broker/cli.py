@@ -16,9 +16,9 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
-from broker.errors import BrokerError, InvalidQuery
-from broker.settings import Settings
-from broker.types import IngestReport, SearchFilters, SearchResult
+from core.errors import BrokerError, InvalidQuery
+from core.settings import Settings
+from core.types import IngestReport, SearchFilters, SearchResult
 
 app = typer.Typer(
     add_completion=False,
@@ -128,7 +128,7 @@ def build_filters(
     year_to: int | None,
     language: list[str] | None = None,
 ) -> SearchFilters:
-    from broker.filters import resolve_filters
+    from language.filters import resolve_filters
 
     # The command line runs with the data directory's own rights: internal documents are included.
     return resolve_filters(
@@ -171,7 +171,7 @@ def terminal_snippet(snippet: str) -> str:
 def print_understood(understood: dict[str, Any] | None, suggestion: str | None) -> None:
     """The lines "Forstået: Herning · fra 2023" and "Mente du: …?" above the results, when there are any."""
     if understood:
-        from broker.understand import Understood
+        from language.understand import Understood
 
         summary = Understood(**understood).summary()
         if summary:
@@ -418,8 +418,8 @@ def rebuild_lexical_index(settings: Settings) -> dict[str, Any]:
     import time
 
     from broker.indexing import rebuild_lexical, storage_errors
-    from broker.lock import WriteLock
     from index.lexicon import ANALYZER_VERSION
+    from index.lock import WriteLock
     from index.store import Store
 
     started = time.perf_counter()

@@ -7,10 +7,10 @@ from typing import Any
 import numpy as np
 
 from broker.answer import document_url
-from broker.errors import InvalidQuery, NotFound
-from broker.filters import resolve_municipality
 from broker.search import Engine
-from broker.types import SearchFilters
+from core.errors import InvalidQuery, NotFound
+from core.types import SearchFilters
+from language.filters import resolve_municipality
 
 MAX_COMPARE = 6
 

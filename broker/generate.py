@@ -7,8 +7,8 @@ import re
 import httpx
 
 from broker.answer import citation
-from broker.settings import Settings
-from broker.types import Answer, Citation, Hit
+from core.settings import Settings
+from core.types import Answer, Citation, Hit
 
 _MARKER = re.compile(r"\[(\d+)\]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-ZÆØÅ0-9])")

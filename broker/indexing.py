@@ -18,18 +18,18 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
-from broker.errors import BadFile, BrokerError, IndexMismatch, StorageError
-from broker.filters import municipalities
-from broker.lock import WriteLock
-from broker.settings import Settings
-from broker.types import Chunk, Document, FileFailure, IngestReport
+from core.errors import BadFile, BrokerError, IndexMismatch, StorageError
+from core.settings import Settings
+from core.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.embed_cache import SharedVectorCache
 from index.generations import commit_generation, current_generation, next_path, remove_stale, vectors_path
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS, Lexicon, surface_words
+from index.lock import WriteLock
 from index.store import KnownSource, Store
 from ingest.pipeline import iter_files, read_documents
+from language.filters import municipalities
 
 EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interrupted run keeps them
 # Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.

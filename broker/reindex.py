@@ -8,12 +8,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from broker.errors import InvalidQuery, NotFound
 from broker.indexing import sync
-from broker.lock import WriteLock
-from broker.settings import Settings
-from broker.types import FileFailure, IngestReport
+from core.errors import InvalidQuery, NotFound
+from core.settings import Settings
+from core.types import FileFailure, IngestReport
 from index.embed import Embedder
+from index.lock import WriteLock
 from index.store import Store
 
 LAST_REINDEX = "last_reindex"

@@ -11,21 +11,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from broker.errors import IndexMismatch, InvalidQuery
 from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, load_current
-from broker.settings import Settings
-from broker.spelling import Correction, Speller, suggest
-from broker.types import Hit, SearchFilters, SearchResult
-from broker.understand import Understood, preferred, understand
-from index.analysis import analyze_query
-from index.decompound import wordlist
+from core.errors import IndexMismatch, InvalidQuery
+from core.settings import Settings
+from core.types import Hit, SearchFilters, SearchResult
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
 from index.fts import highlight_terms, match_expression
 from index.generations import current_generation
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
-from index.thesaurus import thesaurus
+from language.analysis import analyze_query
+from language.decompound import wordlist
+from language.spelling import Correction, Speller, suggest
+from language.thesaurus import thesaurus
+from language.understand import Understood, preferred, understand
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_K = 200

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import IO, Any
 
 from broker import indexing
-from broker.errors import BrokerError, InvalidQuery, NotFound, TooLarge
-from broker.lock import WriteLock
 from broker.reindex import list_sources, remove_source
-from broker.settings import Settings
-from broker.types import FileFailure, IngestReport
+from core.errors import BrokerError, InvalidQuery, NotFound, TooLarge
+from core.settings import Settings
+from core.types import FileFailure, IngestReport
 from index.embed import Embedder
+from index.lock import WriteLock
 from index.store import Store
 from ingest.detect import sniff
 

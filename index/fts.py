@@ -7,7 +7,7 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 
-from index.analysis import analyze_query, normalize, scan
+from language.analysis import analyze_query, normalize, scan
 
 MAX_QUERY_TERMS = 64  # distinct terms sent to FTS5; a pasted page of text is cut here
 _MAX_COPIES = 4  # per-term weights are expressed by repeating the term, at most this many times
@@ -40,7 +40,7 @@ def match_expression(
 ) -> str | None:
     """An FTS5 MATCH string that ORs every term as a quoted phrase; None when there is nothing to match.
 
-    `terms` come from `index.analysis.analyze_query`; anything else is still quoted, so no input can form
+    `terms` come from `language.analysis.analyze_query`; anything else is still quoted, so no input can form
     FTS5 syntax (column filters, NEAR, prefix `*`, boolean operators). `expansions` adds extra terms
     (synonyms) with a weight relative to the query's own terms (1.0). FTS5's bm25 sums a score per phrase
     of the query, so a weight is expressed by repeating phrases, in halves: when any weight is not a

@@ -14,8 +14,8 @@ from typing import Any
 
 import numpy as np
 
-from broker.errors import BrokerError
-from broker.types import Chunk, Document, SearchFilters, Source
+from core.errors import BrokerError
+from core.types import Chunk, Document, SearchFilters, Source
 
 SCHEMA_VERSION = 1
 
@@ -159,7 +159,7 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         if not path.exists() and not create:
-            from broker.errors import IndexMissing
+            from core.errors import IndexMissing
 
             raise IndexMissing(
                 f"Der er intet indeks i {path.parent}. Kør først: broker ingest MAPPE --data {path.parent}"

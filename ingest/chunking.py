@@ -8,7 +8,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from broker.types import Block, Chunk
+from core.types import Block, Chunk
 
 HEADING_MAX_WORDS = 30  # a longer "heading" is body text that was styled as a heading
 SECTION_SEPARATOR = " > "

@@ -8,7 +8,7 @@ import json
 import re
 import zipfile
 
-from broker.errors import BadFile, UnsupportedFile
+from core.errors import BadFile, UnsupportedFile
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")

@@ -7,8 +7,8 @@ import re
 import zipfile
 from typing import Any
 
-from broker.errors import BadFile
-from broker.types import Block, BlockKind, ParsedFile
+from core.errors import BadFile
+from core.types import Block, BlockKind, ParsedFile
 from ingest.detect import CFB_MAGIC
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # total declared uncompressed size of all parts

@@ -11,7 +11,7 @@ import stat
 from collections.abc import Collection, Iterable, Iterator
 from pathlib import Path
 
-from broker.types import FileFailure
+from core.types import FileFailure
 
 log = logging.getLogger(__name__)
 

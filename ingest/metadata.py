@@ -5,9 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from broker.types import DOC_TYPES, Block
+from core.types import DOC_TYPES, Block
 from ingest.lines import MONTHS
-from ingest.municipality import detect_municipality, fold, regions, resolve
+from language.municipality import detect_municipality, fold, regions, resolve
 
 __all__ = [
     "detect_date",
@@ -54,7 +54,7 @@ def _earliest_type(text: str) -> str | None:
 
 
 def detect_doc_type(title: str, text: str, file_name: str) -> str:
-    """One of broker.types.DOC_TYPES from the title, else the opening text, else the file name."""
+    """One of core.types.DOC_TYPES from the title, else the opening text, else the file name."""
     for source in (title, text[:600], fold(re.sub(r"[_\-.]+", " ", file_name)).replace("aa", "å")):
         found = _earliest_type(source or "")
         if found:

@@ -8,8 +8,8 @@ import re
 import time
 from typing import Any
 
-from broker.errors import BadFile, NeedsOCR
-from broker.types import Block, ParsedFile
+from core.errors import BadFile, NeedsOCR
+from core.types import Block, ParsedFile
 from ingest import ocr as ocr_engine
 from ingest.lines import lines_to_blocks
 

@@ -18,9 +18,9 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from broker.errors import BadFile, BrokerError, NeedsOCR, UnsupportedFile
-from broker.settings import Settings
-from broker.types import UNKNOWN_MUNICIPALITY, Block, Document, ParsedFile, Source
+from core.errors import BadFile, BrokerError, NeedsOCR, UnsupportedFile
+from core.settings import Settings
+from core.types import UNKNOWN_MUNICIPALITY, Block, Document, ParsedFile, Source
 from ingest import ocr as ocr_engine
 from ingest.chunking import chunk_blocks
 from ingest.clean import clean_blocks

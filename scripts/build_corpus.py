@@ -49,12 +49,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from broker.types import DOC_TYPES as _DOC_TYPES
+from core.types import DOC_TYPES as _DOC_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "corpus-src"
 OUT = ROOT / "corpus"
-KOMMUNER_CSV = ROOT / "ingest" / "data" / "kommuner.csv"
+KOMMUNER_CSV = ROOT / "language" / "data" / "kommuner.csv"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"

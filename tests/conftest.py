@@ -12,7 +12,7 @@ import pytest
 
 from broker.indexing import sync
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import E5Embedder, Embedder
 from index.store import Store
 

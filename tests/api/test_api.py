@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import serve
 from tests.conftest import HIT_FIELDS, PDF_NAME

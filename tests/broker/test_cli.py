@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from broker.indexing import sync
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.conftest import HIT_FIELDS
 

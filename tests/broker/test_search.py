@@ -6,12 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from broker.errors import IndexMismatch, IndexMissing, InvalidQuery
 from broker.evaluate import JudgedQuery, evaluate
 from broker.indexing import sync
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import SearchFilters
+from core.errors import IndexMismatch, IndexMissing, InvalidQuery
+from core.settings import Settings
+from core.types import SearchFilters
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.generations import current_generation, vectors_path

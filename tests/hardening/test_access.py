@@ -19,8 +19,8 @@ from api.app import create_app
 from api.auth import admin, reader
 from broker import access
 from broker.access import KeyConfigError, KeyRing, hash_key
-from broker.errors import Forbidden, Unauthorized
-from broker.settings import Settings
+from core.errors import Forbidden, Unauthorized
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import serve
 from tests.hardening.conftest import (

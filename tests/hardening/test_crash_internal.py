@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from broker.reindex import reindex
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
 from tests.api.conftest import free_port, serve

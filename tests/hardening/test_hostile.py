@@ -13,11 +13,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from broker.answer import Answerer
-from broker.errors import InvalidQuery
-from broker.filters import resolve_filters
 from broker.search import MODES, Engine
-from broker.settings import Settings
-from broker.types import SearchFilters
+from core.errors import InvalidQuery
+from core.settings import Settings
+from core.types import SearchFilters
+from language.filters import resolve_filters
 from tests.api.conftest import LiveServer
 
 pytestmark = pytest.mark.slow

@@ -14,8 +14,8 @@ import pytest
 from broker.indexing import sync
 from broker.reindex import add_source, reindex
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import SearchFilters
+from core.settings import Settings
+from core.types import SearchFilters
 from index.embed import Embedder
 from index.store import Store, filter_clause
 from tests.api.conftest import serve

@@ -15,7 +15,7 @@ import pytest
 
 from broker.indexing import sync
 from broker.reindex import add_source, list_sources, reindex
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
 from tests.api.conftest import serve

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from broker.reindex import add_source
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import LiveServer, serve
 from tests.conftest import HIT_FIELDS

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import analyze, analyze_query, fold, scan, stopwords
+from language.analysis import analyze, analyze_query, fold, scan, stopwords
 
 TERM = re.compile(r"[a-z0-9]+")
 

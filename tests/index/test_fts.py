@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import analyze, analyze_query
 from index.fts import ELLIPSIS, highlight_terms, match_expression
+from language.analysis import analyze, analyze_query
 
 DOCS = {
     1: "Familiebehandling i hjemmet efter § 52, stk. 3: en familiebehandler støtter forældrene.",

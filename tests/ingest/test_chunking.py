@@ -8,7 +8,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broker.types import Block
+from core.types import Block
 from ingest.chunking import chunk_blocks, split_sentences
 
 SENTENCE = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.types import DOC_TYPES, Block
+from core.types import DOC_TYPES, Block
 from ingest.metadata import (
     detect_date,
     detect_doc_type,

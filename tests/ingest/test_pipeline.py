@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from broker.errors import BadFile, NeedsOCR, UnsupportedFile
-from broker.settings import Settings
+from core.errors import BadFile, NeedsOCR, UnsupportedFile
+from core.settings import Settings
 from ingest import ocr, pipeline
 from ingest.pipeline import iter_files, read_documents
 from tests.ingest.ingest_files import (

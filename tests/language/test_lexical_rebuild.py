@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from broker.cli import app
 from broker.indexing import lexical_outdated, rebuild_lexical, sync
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS
 from index.store import Store

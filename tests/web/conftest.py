@@ -17,7 +17,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from broker.access import hash_key
 from broker.indexing import sync
 from broker.reindex import LAST_REINDEX
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
 from tests.api.conftest import LiveServer, serve

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-from broker.filters import REGIONS, fold, municipalities
-from broker.types import SearchFilters
+from core.types import SearchFilters
+from language.filters import REGIONS, fold, municipalities
 
 # Municipality names that are also ordinary words ("vejen" = the road): they count only with a capital.
 AMBIGUOUS = frozenset({"vejen", "skive", "greve", "odder", "varde", "lejre", "stevns"})

@@ -8,7 +8,7 @@ import re
 from collections import defaultdict
 from importlib import resources
 
-from broker.types import UNKNOWN_MUNICIPALITY
+from core.types import UNKNOWN_MUNICIPALITY
 
 # Other spellings and official forms of a name (the CSV holds the short name).
 VARIANTS: dict[str, tuple[str, ...]] = {
@@ -49,8 +49,8 @@ HEAD_CHARS, PAGE_CHARS = 300, 2500
 
 @functools.lru_cache(maxsize=1)
 def regions() -> dict[str, str]:
-    """{municipality: "Region X"} for the 98 municipalities in ingest/data/kommuner.csv."""
-    text = resources.files("ingest").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
+    """{municipality: "Region X"} for the 98 municipalities in language/data/kommuner.csv."""
+    text = resources.files("language").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
     return {
         row["kommune"].strip(): "Region " + row["region"].strip() for row in csv.DictReader(text.splitlines())
     }

@@ -7,8 +7,8 @@ import difflib
 from functools import lru_cache
 from importlib import resources
 
-from broker.errors import InvalidQuery
-from broker.types import DOC_TYPES, UNKNOWN_MUNICIPALITY, SearchFilters
+from core.errors import InvalidQuery
+from core.types import DOC_TYPES, UNKNOWN_MUNICIPALITY, SearchFilters
 
 REGIONS = (
     "Region Hovedstaden",
@@ -29,7 +29,7 @@ def fold(text: str) -> str:
 @lru_cache(maxsize=1)
 def municipalities() -> dict[str, str]:
     """The 98 municipalities with their regions, by canonical name."""
-    with resources.files("ingest").joinpath("data/kommuner.csv").open(encoding="utf-8") as handle:
+    with resources.files("language").joinpath("data/kommuner.csv").open(encoding="utf-8") as handle:
         return {row["kommune"]: f"Region {row['region']}" for row in csv.DictReader(handle)}
 
 

@@ -1,4 +1,4 @@
-"""The field's vocabulary (index/data/thesaurus.toml): abbreviations, model names, synonyms and moved paragraphs."""
+"""The field's vocabulary (language/data/thesaurus.toml): abbreviations, model names, synonyms and moved paragraphs."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from index.analysis import analyze
+from language.analysis import analyze
 
 _OLD_LAW = ("servicelov", "sel")  # terms that name Serviceloven in a query
 _NEW_LAW = (("barn", "lov"), ("bl",))  # term sequences that name Barnets Lov
@@ -106,7 +106,7 @@ class Thesaurus:
     def load(cls, path: Path | None = None) -> Thesaurus:
         if path is not None:
             return cls.parse(path.read_text(encoding="utf-8"))
-        return cls.parse(resources.files("index").joinpath("data/thesaurus.toml").read_text("utf-8"))
+        return cls.parse(resources.files("language").joinpath("data/thesaurus.toml").read_text("utf-8"))
 
     def expand(self, query: str, weight: float = 0.5) -> Expansion:
         """Terms and phrases to add to a query at `weight`, with a readable note per match."""

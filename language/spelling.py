@@ -6,7 +6,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
 
-from index.analysis import fold, word_term
+from language.analysis import fold, word_term
 
 MIN_WORD = 4  # shorter words are left alone: too many neighbours, too little to go on
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from broker.errors import IndexBusy
+from core.errors import IndexBusy
 
 
 class WriteLock:

@@ -104,7 +104,7 @@ def _ascii_variants(word: str) -> set[str]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """Snowball's Danish stopwords, plus their spellings without æøå ("paa", "pa" for "på")."""
-    text = resources.files("index").joinpath("data/stopwords_da_snowball.txt").read_text("utf-8")
+    text = resources.files("language").joinpath("data/stopwords_da_snowball.txt").read_text("utf-8")
     words = {w.strip().lower() for w in text.splitlines() if w.strip() and not w.startswith("#")}
     variants = {v for w in words for v in _ascii_variants(w)} - _KEEP_FOLDED
     return frozenset(words | variants)

@@ -7,7 +7,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import NamedTuple
 
-from index.analysis import stopwords
+from language.analysis import stopwords
 
 MIN_PART = 4  # shortest part, except the few short words below that often start or end a compound
 SHORT_PARTS = frozenset({"sag", "tal", "lov", "tid", "hus", "mål", "løn", "job", "liv", "syn"})
@@ -31,8 +31,8 @@ _SHORTEST = min(MIN_PART, *(len(w) for w in SHORT_PARTS))
 
 @lru_cache(maxsize=1)
 def wordlist() -> dict[str, float]:
-    """The shipped Danish word list: word → Zipf frequency (see index/data/da_words.txt for its source)."""
-    text = resources.files("index").joinpath("data/da_words.txt").read_text("utf-8")
+    """The shipped Danish word list: word → Zipf frequency (see language/data/da_words.txt for its source)."""
+    text = resources.files("language").joinpath("data/da_words.txt").read_text("utf-8")
     words: dict[str, float] = {}
     for line in text.splitlines():
         if line and not line.startswith("#"):
