@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -13,6 +14,7 @@ from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
+from broker.paths import SourcePaths
 from broker.search import MAX_K, Engine
 from core.types import SearchFilters
 from index.generations import current_generation
@@ -20,6 +22,7 @@ from index.store import Store
 from language.filters import resolve_filters
 
 router = APIRouter()
+log = logging.getLogger("vidensmaegler.api")
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -28,6 +31,7 @@ Mode = Literal["hybrid", "dense", "lexical"]
 def search(
     engine: Annotated[Engine, Depends(get_engine)],
     filters: Annotated[SearchFilters, Depends(get_filters)],
+    caller: Reader,
     q: Annotated[
         str, Query(min_length=1, max_length=2000, description="Søgningen.", examples=["familiebehandling"])
     ],
@@ -37,8 +41,16 @@ def search(
 ) -> dict[str, Any]:
     """Samme parametre og svar som `broker search --json`, plus facetter (antal dokumenter pr. kommune,
     region, dokumenttype og år blandt søgningens kandidater)."""
-    result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
-    return dataclasses.asdict(result)
+    result = dataclasses.asdict(
+        engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
+    )
+    result["results"] = source_paths(engine).hits(result["results"], admin=caller.is_admin)
+    return result
+
+
+def source_paths(engine: Engine) -> SourcePaths:
+    """Shows hits' files by source name and path inside it (the server's paths are for admin only)."""
+    return SourcePaths(engine.store.registered_sources())
 
 
 class AskRequest(BaseModel):
@@ -105,7 +117,11 @@ def compare(
     mode: Annotated[Mode, Query()] = "hybrid",
 ) -> dict[str, Any]:
     """For hver kommune dens bedste tekststykker om emnet, i kolonner."""
-    return compare_practice(engine, q, kommune, k=k, mode=mode, include_internal=caller.sees_internal)
+    result = compare_practice(engine, q, kommune, k=k, mode=mode, include_internal=caller.sees_internal)
+    paths = source_paths(engine)
+    for column in result["columns"]:
+        column["results"] = paths.hits(column["results"], admin=caller.is_admin)
+    return result
 
 
 @router.get("/api/municipalities", tags=["dokumenter"], summary="Kommuner med dokumenter")
@@ -152,7 +168,7 @@ def visible_report(report: dict[str, Any], store: Store) -> dict[str, Any]:
         path = str(entry.get("path", "") if isinstance(entry, dict) else entry).split(" -> ")[-1]
         return path not in hidden and not any(path.startswith(root) for root in roots)
 
-    lists = ("added", "updated", "unchanged", "removed", "renamed", "failed")
+    lists = ("added", "updated", "unchanged", "removed", "renamed", "failed", "skipped")
     return {key: [e for e in value if shown(e)] if key in lists else value for key, value in report.items()}
 
 
@@ -167,6 +183,7 @@ def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> JSONResponse:
         with engine.store.snapshot():
             documents = engine.store.counts(include_internal=False)["documents"]
             ready = documents == 0 or engine.vectors() is not None
-    except Exception as exc:  # any failure here means "not ready", reported, never raised
-        return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
+    except Exception:  # any failure here means "not ready"; the cause goes to the log, never to the caller
+        log.exception("readyz: indekset kan ikke læses")
+        return JSONResponse({"ready": False, "error": "Indekset kan ikke læses."}, status_code=503)
     return JSONResponse({"ready": ready, "documents": documents}, status_code=200 if ready else 503)

@@ -13,6 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from core.errors import BrokerError, InvalidQuery
@@ -79,7 +80,9 @@ def print_report(report: IngestReport) -> None:
         f"({report.embed_seconds:.1f} s)  ·  i alt {report.total_seconds:.1f} s"
     )
     for failure in report.failed:
-        out.print(f"[red]  ✗ {failure.path}[/]: {failure.reason}")
+        out.print(f"[red]  ✗ {escape(failure.path)}[/]: {escape(failure.reason)}")
+    for skipped in report.skipped:
+        out.print(f"[yellow]  – {escape(skipped.path)}[/]: {escape(skipped.reason)}")
 
 
 @app.command()
@@ -141,8 +144,12 @@ def build_filters(
     )
 
 
-def result_dict(result: SearchResult) -> dict[str, Any]:
+def result_dict(result: SearchResult, registered: list[dict[str, Any]] | None = None) -> dict[str, Any]:
+    """The result as JSON: `source` as source name and path inside it, and (for the operator) the full path."""
+    from broker.paths import SourcePaths
+
     data = dataclasses.asdict(result)
+    data["results"] = SourcePaths(registered or []).hits(data["results"], admin=True)
     if data["facets"] is None:
         del data["facets"]
     return data
@@ -225,17 +232,20 @@ def search(
 
     settings = settings_for(data)
 
+    registered: list[dict[str, Any]] = []
+
     def work() -> SearchResult:
         filters = build_filters(kommune, region, doc_type, year_from, year_to)
         engine = Engine(settings)
         try:
+            registered.extend(engine.store.registered_sources())
             return engine.search(query, k=k, mode=mode, filters=filters, collapse=collapse)
         finally:
             engine.close()
 
     result = _run(work)
     if as_json:
-        emit_json(result_dict(result))
+        emit_json(result_dict(result, registered))
     else:
         print_result(result)
 
@@ -305,13 +315,19 @@ def sources_add(
         bool,
         typer.Option("--internal", help="Kildens dokumenter er interne (kun for nøgler med ret til dem)."),
     ] = False,
+    follow_links: Annotated[
+        bool,
+        typer.Option(
+            "--follow-links", help="Følg symbolske lænker i mappen – kun dem, der peger ind i kilden selv."
+        ),
+    ] = False,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Registrér en kilde. Den indlæses ved næste `broker reindex`."""
     from broker.reindex import add_source
 
-    added = _run(lambda: add_source(settings_for(data), path, name, internal))
+    added = _run(lambda: add_source(settings_for(data), path, name, internal, follow_links=follow_links))
     if as_json:
         emit_json(added)
     else:

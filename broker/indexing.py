@@ -35,6 +35,7 @@ EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interru
 # Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.
 LEXICAL_STAMP_KEY = "lexical_rebuilt"
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
+INTERNAL_UPLOADS = "internal_uploads"  # paths an internal upload marked before the file became visible
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
@@ -204,12 +205,14 @@ def sync(
     on_stage: Callable[[str], None] | None = None,
     locked: bool = False,
     internal: bool = False,
+    follow_links: Sequence[Path] = (),
 ) -> IngestReport:
     """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
 
     With `record_as`, the report is also stored in the index's metadata under that key (e.g. the last re-index).
     With `internal`, the documents read are marked internal; so are those of a source registered as internal,
-    and a changed file keeps its documents' mark.
+    and a changed file keeps its documents' mark, and so does a file an internal upload recorded before
+    putting it in place (INTERNAL_UPLOADS). Links are followed only under `follow_links`, inside that root.
 
     Holds the data directory's write lock for the whole run (with `locked`, the caller holds it) and changes
     the database in one transaction, so readers see the old state or the new one, and an interrupted run
@@ -222,7 +225,18 @@ def sync(
             with store.write():
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
-            plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file, internal)
+            plan = _scan(
+                paths,
+                settings,
+                embedder,
+                store,
+                report,
+                removal_roots,
+                progress,
+                on_file,
+                internal,
+                follow_links,
+            )
             stage = on_stage or (lambda _: None)
             stage("scanned")
             new_docs = _dedupe_new(plan.documents, store)
@@ -251,6 +265,7 @@ def _scan(
     progress: bool,
     on_file: Callable[[Path], None] | None,
     internal: bool = False,
+    follow_links: Sequence[Path] = (),
 ) -> _Plan:
     plan = _Plan()
     by_path: dict[str, list[KnownSource]] = defaultdict(list)
@@ -258,8 +273,9 @@ def _scan(
         by_path[known.path].append(known)
     plan.internal_roots = [s["path"] for s in store.registered_sources() if s["internal"]]
     internal_ids = store.internal_doc_ids()
+    marked = set(store.get_json(INTERNAL_UPLOADS) or [])
     deleted = set(store.get_json(DELETED_KEY) or [])
-    files = list(iter_files(paths))
+    files = list(iter_files(paths, follow_links=follow_links, skipped=report.skipped))
     seen: set[str] = set()
     for path in tqdm(files, desc="Indlæser", unit="fil", disable=not progress):
         if on_file is not None:
@@ -294,7 +310,12 @@ def _scan(
             report.failed.append(FileFailure(key, f"Filen kunne ikke læses: {exc.strerror or exc}", "io"))
             continue
         (report.updated if prior else report.added).append(key)
-        if internal or _under(key, plan.internal_roots) or any(k.doc_id in internal_ids for k in prior):
+        if (
+            internal
+            or key in marked
+            or _under(key, plan.internal_roots)
+            or any(k.doc_id in internal_ids for k in prior)
+        ):
             for doc in docs:
                 doc.internal = True
         fresh = {(s.path, s.record_id or "") for d in docs for s in d.sources}

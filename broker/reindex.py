@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -16,13 +17,20 @@ from index.lock import WriteLock
 from index.store import Store
 
 LAST_REINDEX = "last_reindex"
+FOLLOW_LINKS = "follow_links"  # names of the sources that follow symbolic links (inside their root only)
 _NAME = re.compile(r"^[\w.\-æøåÆØÅ ]{1,80}$")
 
 
 def add_source(
-    settings: Settings, path: Path, name: str | None = None, internal: bool = False
+    settings: Settings,
+    path: Path,
+    name: str | None = None,
+    internal: bool = False,
+    *,
+    follow_links: bool = False,
 ) -> dict[str, Any]:
-    """Register a folder (recursive) or a JSON Lines export for re-indexing."""
+    """Register a folder (recursive) or a JSON Lines export for re-indexing. With `follow_links`, symbolic
+    links inside the folder are followed as long as they point inside it."""
     if not path.exists():
         raise InvalidQuery(f"Findes ikke: {path}")
     resolved = str(path.resolve())
@@ -41,11 +49,13 @@ def add_source(
                     if known["path"] == resolved:
                         raise InvalidQuery(f"{resolved} er allerede registreret som »{known['name']}«.")
                 store.register_source(name, resolved, internal)
+                if follow_links:
+                    store.set_json(FOLLOW_LINKS, sorted({*(store.get_json(FOLLOW_LINKS) or []), name}))
                 if internal:  # what is already indexed from there is hidden at once, not at the next run
                     store.mark_internal_under([resolved])
         finally:
             store.close()
-    return {"name": name, "path": resolved, "internal": internal}
+    return {"name": name, "path": resolved, "internal": internal, "follow_links": follow_links}
 
 
 def list_sources(settings: Settings) -> list[dict[str, Any]]:
@@ -53,7 +63,8 @@ def list_sources(settings: Settings) -> list[dict[str, Any]]:
         return []
     store = Store(settings.db_path)
     try:
-        return store.registered_sources()
+        following = set(store.get_json(FOLLOW_LINKS) or [])
+        return [{**s, "follow_links": s["name"] in following} for s in store.registered_sources()]
     finally:
         store.close()
 
@@ -64,6 +75,8 @@ def remove_source(settings: Settings, name: str, embedder: Embedder) -> IngestRe
     try:
         with WriteLock(settings.lock_path), store.write():
             path = store.unregister_source(name)
+            if name in (following := store.get_json(FOLLOW_LINKS) or []):
+                store.set_json(FOLLOW_LINKS, [n for n in following if n != name])
     finally:
         store.close()
     if path is None:
@@ -88,7 +101,7 @@ def reindex(
     sources = list_sources(settings)
     if not sources:
         raise InvalidQuery("Der er ingen registrerede kilder. Tilføj en med: broker sources add MAPPE")
-    present = [Path(s["path"]) for s in sources if Path(s["path"]).exists()]
+    present = [Path(s["path"]) for s in sources if _usable(s["path"])]
     missing = [
         FileFailure(
             s["path"],
@@ -97,6 +110,16 @@ def reindex(
         )
         for s in sources
         if not Path(s["path"]).exists()
+    ]
+    missing += [
+        FileFailure(
+            s["path"],
+            f"Kilden »{s['name']}« er blevet erstattet af en symbolsk lænke og læses ikke; "
+            "dens dokumenter er bevaret.",
+            "source_link",
+        )
+        for s in sources
+        if Path(s["path"]).exists() and not _usable(s["path"])
     ]
     return sync(
         present,
@@ -108,4 +131,10 @@ def reindex(
         known_failures=missing,
         on_stage=on_stage,
         locked=locked,
+        follow_links=[Path(s["path"]) for s in sources if s["follow_links"]],
     )
+
+
+def _usable(root: str) -> bool:
+    """The registered (real) path is still there and still real: a root swapped for a link is not read."""
+    return Path(root).exists() and os.path.realpath(root) == root

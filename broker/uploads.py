@@ -184,8 +184,15 @@ def store_uploads(
                 _register(store, folder.name, folder)
         finally:
             store.close()
+        marked: list[str] = []
+
+        def before_visible(targets: list[Path]) -> None:
+            if internal:  # durable before any scan can see the files, so a crash cannot make them public
+                marked.extend(str(t) for t in targets)
+                _mark_internal(settings, marked, add=True)
+
         try:
-            digests = _save(files, folder, limit, written, backups, refused)
+            digests = _save(files, folder, limit, written, backups, refused, before_visible)
             if digests:  # uploading content again brings back a document deleted on purpose
                 store = Store(settings.db_path)
                 try:
@@ -204,9 +211,28 @@ def store_uploads(
             )
         except BaseException:
             _restore(written, backups, failed={str(p.resolve()) for p in written})
+            if marked:
+                _mark_internal(settings, marked, add=False)
             raise
         _restore(written, backups, failed={f.path for f in report.failed})
+        if marked:  # the documents now carry the mark themselves (or their files are gone)
+            _mark_internal(settings, marked, add=False)
     return report
+
+
+def _mark_internal(settings: Settings, paths: list[str], *, add: bool) -> None:
+    """Record (or drop) the paths of an internal upload; re-indexing treats a recorded path as internal."""
+    store = Store(settings.db_path)
+    try:
+        if add:  # fsync'ed at commit, so the mark is on disk before the file is renamed into view
+            store.conn.execute("PRAGMA synchronous=FULL")
+        with store.write():
+            known = set(store.get_json(indexing.INTERNAL_UPLOADS) or [])
+            changed = known | set(paths) if add else known - set(paths)
+            if changed != known:
+                store.set_json(indexing.INTERNAL_UPLOADS, sorted(changed))
+    finally:
+        store.close()
 
 
 def _save(
@@ -216,30 +242,42 @@ def _save(
     written: list[Path],
     backups: dict[Path, Path],
     refused: list[FileFailure],
+    before_visible: Callable[[list[Path]], None],
 ) -> list[str]:
-    """Copy each upload into the folder under its clean, typed name; returns the digests of those kept."""
+    """Copy each upload into the folder under its clean, typed name; returns the digests of those kept.
+
+    Every file is first copied to a hidden temporary name (no scan reads hidden files); `before_visible`
+    gets the final paths before any of them is renamed into view."""
     taken: set[str] = set()
     digests: list[str] = []
-    for incoming in files:
-        name = sanitize_filename(incoming.name)
-        temp = folder / f".upload-{uuid.uuid4().hex}"
-        try:
+    staged: list[tuple[Path, Path, str]] = []  # temporary file, final path, digest
+    try:
+        for incoming in files:
+            name = sanitize_filename(incoming.name)
+            temp = folder / f".upload-{uuid.uuid4().hex}"
             try:
                 _size, digest = _copy(incoming.stream, temp, limit)
                 kind = sniff(temp.read_bytes(), name)
             except BrokerError as exc:
+                temp.unlink(missing_ok=True)
                 code = getattr(exc, "code", "too_large" if isinstance(exc, TooLarge) else "unsupported")
                 refused.append(FileFailure(str(folder / name), exc.message, code))
                 continue
-            name = _unique(typed_name(name, kind), taken)
-            target = folder / name
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
+            staged.append((temp, folder / _unique(typed_name(name, kind), taken), digest))
+        if staged:
+            before_visible([target for _, target, _ in staged])
+        for temp, target, digest in staged:
             if target.exists() and not _same_content(target, digest):
-                backups[target] = folder / f"{BACKUP}{name}"
+                backups[target] = folder / f"{BACKUP}{target.name}"
                 os.replace(target, backups[target])
             os.replace(temp, target)
             written.append(target)
             digests.append(digest)
-        finally:
+    finally:
+        for temp, _, _ in staged:
             temp.unlink(missing_ok=True)
     return digests
 
@@ -323,6 +361,11 @@ def set_internal(settings: Settings, doc_id: str, internal: bool) -> dict[str, A
                                 f"Dokumentet kommer fra den interne kilde »{root['name']}« og forbliver internt."
                             )
                 store.set_internal([doc_id], internal)
+                if not internal:  # made public on purpose: a mark left by a stopped upload goes too
+                    paths = {s.path for s in store.sources_of(doc_id)}
+                    marks = store.get_json(indexing.INTERNAL_UPLOADS) or []
+                    if paths & set(marks):
+                        store.set_json(indexing.INTERNAL_UPLOADS, [m for m in marks if m not in paths])
                 doc = store.document(doc_id)
         finally:
             store.close()

@@ -120,6 +120,8 @@ class IngestReport:
     chunks_embedded: int = 0
     embed_seconds: float = 0.0
     total_seconds: float = 0.0
+    # Passed over on purpose, with a reason: links, special files, bad .brokerignore lines (not failures).
+    skipped: list[FileFailure] = field(default_factory=list)
 
 
 @dataclass

@@ -26,7 +26,7 @@ from ingest.chunking import chunk_blocks
 from ingest.clean import clean_blocks
 from ingest.detect import sniff
 from ingest.docx import parse_docx
-from ingest.files import iter_files
+from ingest.files import iter_files, read_regular
 from ingest.html import parse_html
 from ingest.jsonl import ExportRecord, parse_jsonl
 from ingest.metadata import (
@@ -302,7 +302,7 @@ def read_documents(
             f"Filen er for stor ({size_mb:.1f} MB; grænsen er {settings.max_file_mb:g} MB)", code="too_large"
         )
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # never through a link put in after the scan
     except OSError as exc:
         raise BadFile(f"Filen kan ikke læses ({exc.strerror or exc})", code="unreadable") from exc
     kind = sniff(data, path.name)
