@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import mimetypes
 import os
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from broker.search import Engine
 from core.errors import NotFound
 from core.types import SearchFilters, Source
 from ingest.files import open_regular
+from ingest.jsonl import find_record, record_text
 
 router = APIRouter(tags=["dokumenter"])
 _BLOCK = 1 << 16
@@ -77,17 +77,14 @@ def _source(source: Source, names: SourcePaths, admin: bool) -> dict[str, Any]:
 
 
 def _record_text(source: Source) -> str | None:
-    """The text of one record of a JSON Lines export, found by its id."""
-    with os.fdopen(open_regular(Path(source.path)), encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict) and str(item.get("id")) == source.record_id:
-                head = " · ".join(str(item[f]) for f in ("title", "committee", "date") if item.get(f))
-                return f"{head}\n\n{item.get('text', '')}"
-    return None
+    """The text of one record of a JSON Lines export, found by its id as ingest reads the export."""
+    assert source.record_id is not None
+    # newline="\n": lines are numbered exactly as ingest numbers them ("linje-17" ids stay right)
+    with os.fdopen(
+        open_regular(Path(source.path)), encoding="utf-8", errors="replace", newline="\n"
+    ) as handle:
+        record = find_record(handle, source.record_id)
+    return None if record is None else record_text(record)
 
 
 @router.get(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -129,3 +130,25 @@ def parse_jsonl(data: bytes) -> tuple[list[ExportRecord], list[str]]:
             continue
         records.append(record)
     return records, problems
+
+
+def find_record(lines: Iterable[str], record_id: str) -> ExportRecord | None:
+    """The record with this id among an export's lines (numbered as `parse_jsonl` numbers them)."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            record = record_from_object(obj, number)
+            if record.record_id == record_id:
+                return record
+    return None
+
+
+def record_text(record: ExportRecord) -> str:
+    """A record as readable text: title, committee and date on the first line, then the text."""
+    head = " · ".join(v for v in (record.title, record.committee, record.date) if v)
+    return f"{head}\n\n{record.text}" if head else record.text
