@@ -13,8 +13,8 @@ from pydantic import BaseModel, Field
 
 from api.auth import Admin
 from api.deps import get_engine
-from broker.cli import report_dict
 from broker.reindex import LAST_REINDEX, list_sources, reindex
+from broker.reports import report_dict
 from broker.search import Engine
 from broker.uploads import (
     Incoming,

@@ -15,6 +15,7 @@ from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
 from broker.paths import SourcePaths
+from broker.reports import result_dict
 from broker.search import MAX_K, Engine
 from core.types import SearchFilters
 from index.generations import current_generation
@@ -41,11 +42,8 @@ def search(
 ) -> dict[str, Any]:
     """Samme parametre og svar som `broker search --json`, plus facetter (antal dokumenter pr. kommune,
     region, dokumenttype og år blandt søgningens kandidater)."""
-    result = dataclasses.asdict(
-        engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
-    )
-    result["results"] = source_paths(engine).hits(result["results"], admin=caller.is_admin)
-    return result
+    result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
+    return result_dict(result, source_paths(engine), admin=caller.is_admin)
 
 
 def source_paths(engine: Engine) -> SourcePaths:

@@ -16,6 +16,8 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from broker.paths import SourcePaths
+from broker.reports import report_dict, result_dict
 from core.errors import BrokerError, InvalidQuery
 from core.settings import Settings
 from core.types import IngestReport, SearchFilters, SearchResult
@@ -59,14 +61,6 @@ def _run(action: Callable[[], T]) -> T:
 
 
 # -- ingest -------------------------------------------------------------------------------------
-
-
-def report_dict(report: IngestReport) -> dict[str, Any]:
-    data = dataclasses.asdict(report)
-    data["counts"] = {
-        name: len(data[name]) for name in ("added", "updated", "unchanged", "removed", "renamed", "failed")
-    }
-    return data
 
 
 def print_report(report: IngestReport) -> None:
@@ -142,17 +136,6 @@ def build_filters(
             include_internal=True,
         )
     )
-
-
-def result_dict(result: SearchResult, registered: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """The result as JSON: `source` as source name and path inside it, and (for the operator) the full path."""
-    from broker.paths import SourcePaths
-
-    data = dataclasses.asdict(result)
-    data["results"] = SourcePaths(registered or []).hits(data["results"], admin=True)
-    if data["facets"] is None:
-        del data["facets"]
-    return data
 
 
 _MARK = re.compile(r"<mark>(.*?)</mark>", re.S)
@@ -245,7 +228,7 @@ def search(
 
     result = _run(work)
     if as_json:
-        emit_json(result_dict(result, registered))
+        emit_json(result_dict(result, SourcePaths(registered), admin=True))
     else:
         print_result(result)
 
