@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Admin
 from api.deps import get_engine
+from api.errors import error_response
 from broker.reindex import LAST_REINDEX, list_sources, reindex
 from broker.reports import report_dict
 from broker.search import Engine
@@ -73,7 +74,7 @@ def upload(
         return JSONResponse(report, status_code=201)
     if counts["failed"] and not counts["unchanged"]:
         first = report["failed"][0]
-        return JSONResponse({**report, "error": first["reason"], "type": "BadFile"}, status_code=422)
+        return error_response(422, first["reason"], "BadFile", **report)
     return JSONResponse(report, status_code=200)
 
 

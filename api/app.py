@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import admin, documents, search
+from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
 from broker.access import KeyRing
 from broker.answer import Answerer
@@ -69,7 +70,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
 
     @app.exception_handler(BrokerError)
     async def broker_error(_: Request, exc: BrokerError) -> JSONResponse:
-        return JSONResponse({"error": exc.message, "type": type(exc).__name__}, status_code=exc.http_status)
+        return broker_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -77,9 +78,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             f"{'.'.join(str(p) for p in error.get('loc', ()) if p not in ('query', 'body'))}: {error.get('msg')}"
             for error in exc.errors()
         ]
-        return JSONResponse(
-            {"error": "Ugyldig forespørgsel: " + "; ".join(problems), "type": "InvalidQuery"}, status_code=422
-        )
+        return error_response(422, "Ugyldig forespørgsel: " + "; ".join(problems), "InvalidQuery")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -88,12 +87,14 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             404: "Siden findes ikke.",
             405: "Metoden er ikke tilladt her.",
         }.get(exc.status_code, exc.detail)
-        return JSONResponse({"error": message, "type": "HTTPError"}, status_code=exc.status_code)
+        # A body that turns out too large while it streams is the same error as one declared too large.
+        kind = "TooLarge" if exc.status_code == 413 else "HTTPError"
+        return error_response(exc.status_code, message, kind)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("Uventet fejl", exc_info=exc)
-        return JSONResponse({"error": "Der skete en intern fejl. Prøv igen.", "type": "InternalError"}, 500)
+        return error_response(500, "Der skete en intern fejl. Prøv igen.", "InternalError")
 
     app.include_router(search.router)
     app.include_router(documents.router)

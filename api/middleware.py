@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -11,6 +10,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import presented_key
+from api.errors import error_bytes
 from broker.access import KeyRing
 from core.errors import BrokerError
 
@@ -41,7 +41,7 @@ HEADERS = {
 
 async def send_error(send: Send, status: int, message: str, kind: str) -> None:
     """A JSON error in the app's shape, sent straight from a middleware."""
-    body = json.dumps({"error": message, "type": kind}, ensure_ascii=False).encode("utf-8")
+    body = error_bytes(message, kind)
     await send(
         {
             "type": "http.response.start",
@@ -118,7 +118,7 @@ class RequestLimits:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
+                if received > limit:  # answered as TooLarge, like a body declared too large (api/app.py)
                     raise HTTPException(413, too_large(limit))
             return message
 
