@@ -68,8 +68,10 @@ def lexicon_for(store: Store, texts: Iterable[str] = ()) -> Lexicon:
 
 
 def lexical_outdated(store: Store) -> bool:
-    """True when the lexical index was built by another analyzer (or layout) than this code's."""
-    return store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or store.fts_columns() != FTS_COLUMNS
+    """True when the lexical index was built by another analyzer (or layout) than this code's, or before its
+    vocabulary was kept per visibility."""
+    stale = store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or store.fts_columns() != FTS_COLUMNS
+    return stale or not store.has_vocabulary()
 
 
 def rebuild_lexical(store: Store) -> int:
