@@ -21,6 +21,7 @@ from tqdm import tqdm
 from broker.errors import BadFile, BrokerError, IndexMismatch, StorageError
 from broker.filters import municipalities
 from broker.lock import WriteLock
+from broker.reports import PUBLIC_VIEW, public_view, visibility
 from broker.settings import Settings
 from broker.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex
@@ -224,6 +225,8 @@ def sync(
             with store.write():
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
+            with store.snapshot():
+                before = visibility(store) if record_as else None
             plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file, internal)
             stage = on_stage or (lambda _: None)
             stage("scanned")
@@ -237,7 +240,10 @@ def sync(
             report.total_seconds = time.perf_counter() - started
             if record_as:
                 with store.write():
-                    store.set_json(record_as, {"finished": time.time(), **dataclasses.asdict(report)})
+                    record = {"finished": time.time(), **dataclasses.asdict(report)}
+                    seen = visibility(store) | before if before is not None else visibility(store)
+                    record[PUBLIC_VIEW] = public_view(record, seen, store)
+                    store.set_json(record_as, record)
         finally:
             store.close()
     return report
