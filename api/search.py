@@ -15,7 +15,7 @@ from broker.answer import Answerer
 from broker.compare import compare as compare_practice
 from broker.filters import resolve_filters
 from broker.reindex import LAST_REINDEX
-from broker.reports import report_view
+from broker.report_views import report_view
 from broker.search import MAX_K, Engine
 from broker.types import SearchFilters
 from index.generations import current_generation

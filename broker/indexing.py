@@ -21,7 +21,7 @@ from tqdm import tqdm
 from broker.errors import BadFile, BrokerError, IndexMismatch, StorageError
 from broker.filters import municipalities
 from broker.lock import WriteLock
-from broker.reports import PUBLIC_VIEW, public_view, visibility
+from broker.report_views import PUBLIC_VIEW, public_view, visibility
 from broker.settings import Settings
 from broker.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex

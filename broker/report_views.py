@@ -1,4 +1,4 @@
-"""What each caller may see of a stored ingest or re-index report: all of it for an admin, counts for others."""
+"""What each caller may see of a stored ingest or re-index report: counts for readers, paths only for admin."""
 
 from __future__ import annotations
 
