@@ -15,11 +15,12 @@ from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
 from broker.paths import SourcePaths
+from broker.reindex import LAST_REINDEX
+from broker.report_views import report_view
 from broker.reports import result_dict
 from broker.search import MAX_K, Engine
 from core.types import SearchFilters
 from index.generations import current_generation
-from index.store import Store
 from language.filters import resolve_filters
 
 router = APIRouter()
@@ -137,9 +138,9 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
         counts = store.counts(include_internal=caller.sees_internal)
         index = engine.vectors()
         hidden_chunks = 0 if caller.sees_internal else store.counts()["chunks"] - counts["chunks"]
-        last = store.get_json("last_reindex")
-        if last is not None and not caller.sees_internal and hidden_chunks:
-            last = {**visible_report(last, store), "documents": counts["documents"]}
+        last = report_view(
+            store.get_json(LAST_REINDEX), admin=caller.is_admin, sees_internal=caller.sees_internal
+        )
         return {
             **counts,
             "embedder": store.get_meta("embedder_spec"),
@@ -150,24 +151,6 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
             "generation": current_generation(store),
             "last_reindex": last,
         }
-
-
-def visible_report(report: dict[str, Any], store: Store) -> dict[str, Any]:
-    """The re-index report without the files of internal documents or of sources registered as internal."""
-    roots = [s["path"].rstrip("/") + "/" for s in store.registered_sources() if s["internal"]]
-    hidden = {
-        r[0]
-        for r in store.conn.execute(
-            "SELECT s.path FROM sources s JOIN documents d ON d.doc_id = s.doc_id WHERE d.internal = 1"
-        )
-    }
-
-    def shown(entry: Any) -> bool:
-        path = str(entry.get("path", "") if isinstance(entry, dict) else entry).split(" -> ")[-1]
-        return path not in hidden and not any(path.startswith(root) for root in roots)
-
-    lists = ("added", "updated", "unchanged", "removed", "renamed", "failed", "skipped")
-    return {key: [e for e in value if shown(e)] if key in lists else value for key, value in report.items()}
 
 
 @router.get("/healthz", tags=["drift"], summary="Processen lever")

@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 from tqdm import tqdm
 
+from broker.report_views import PUBLIC_VIEW, public_view, visibility
 from core.errors import BadFile, BrokerError, IndexMismatch, StorageError
 from core.settings import Settings
 from core.types import Chunk, Document, FileFailure, IngestReport
@@ -69,8 +70,10 @@ def lexicon_for(store: Store, texts: Iterable[str] = ()) -> Lexicon:
 
 
 def lexical_outdated(store: Store) -> bool:
-    """True when the lexical index was built by another analyzer (or layout) than this code's."""
-    return store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or store.fts_columns() != FTS_COLUMNS
+    """True when the lexical index was built by another analyzer (or layout) than this code's, or before its
+    vocabulary was kept per visibility."""
+    stale = store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or store.fts_columns() != FTS_COLUMNS
+    return stale or not store.has_vocabulary()
 
 
 def rebuild_lexical(store: Store) -> int:
@@ -225,6 +228,8 @@ def sync(
             with store.write():
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
+            with store.snapshot():
+                before = visibility(store) if record_as else None
             plan = _scan(
                 paths,
                 settings,
@@ -249,7 +254,10 @@ def sync(
             report.total_seconds = time.perf_counter() - started
             if record_as:
                 with store.write():
-                    store.set_json(record_as, {"finished": time.time(), **dataclasses.asdict(report)})
+                    record = {"finished": time.time(), **dataclasses.asdict(report)}
+                    seen = visibility(store) | before if before is not None else visibility(store)
+                    record[PUBLIC_VIEW] = public_view(record, seen, store)
+                    store.set_json(record_as, record)
         finally:
             store.close()
     return report

@@ -21,6 +21,7 @@ from index.fts import highlight_terms, match_expression
 from index.generations import current_generation
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
+from index.vocabulary import STAMP_KEY as VOCABULARY_STAMP_KEY
 from language.analysis import analyze_query
 from language.decompound import wordlist
 from language.spelling import Correction, Speller, suggest
@@ -53,13 +54,33 @@ class QueryPlan:
 
 
 @dataclass(frozen=True)
+class VocabularyView:
+    """The vocabulary of the documents one kind of caller may see, and what is drawn from it."""
+
+    lexicon: Lexicon
+    speller: Speller
+    tokens: frozenset[str]  # terms and compound parts found in those documents
+
+    def visible(self, term: str) -> bool:
+        """True when a term (or every term of a phrase) occurs in these documents, so it can match."""
+        return all(t in self.tokens for t in term.split())
+
+
+@dataclass(frozen=True)
 class LexicalState:
-    """What the lexical search needs from the index as built: its layout and its vocabulary."""
+    """What the lexical search needs from the index as built: its layout and its vocabulary per visibility.
+
+    Callers without internal rights get the public view only: the words of internal documents never reach
+    their suggestions, compound splits or lexical queries, so an internal-only word is handled exactly like
+    a word no document has."""
 
     key: tuple[object, ...]
     current: bool  # built by this code's analyzer (compound parts and vocabulary present)
-    lexicon: Lexicon
-    speller: Speller
+    public: VocabularyView
+    everything: VocabularyView
+
+    def view(self, include_internal: bool) -> VocabularyView:
+        return self.everything if include_internal else self.public
 
 
 def fuse_rrf(rankings: list[list[Ranked]], weights: list[float], k: int = 60) -> list[Ranked]:
@@ -235,19 +256,35 @@ class Engine:
     def lexical_state(self) -> LexicalState:
         """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
         store = self.store
-        key = (current_generation(store), store.get_meta(LEXICAL_STAMP_KEY), store.get_meta(ANALYZER_KEY))
+        key = (
+            current_generation(store),
+            store.get_meta(LEXICAL_STAMP_KEY),
+            store.get_meta(ANALYZER_KEY),
+            store.get_meta(VOCABULARY_STAMP_KEY),  # a document marked internal or public moves its words
+        )
         state = self._lexical_state
         if state is not None and state.key == key:
             return state
         with self._lexical_lock:
             current = store.fts_columns() == FTS_COLUMNS
-            words = store.vocabulary("words") if current else {}
-            terms = store.vocabulary("terms") if current else {}
-            state = LexicalState(
-                key, current, Lexicon(words, keep_whole=keep_whole()), Speller(words, terms, wordlist())
+            everything = self._vocabulary_view(current, include_internal=True)
+            public = (
+                self._vocabulary_view(current, include_internal=False) if store.has_internal() else everything
             )
+            state = LexicalState(key, current, public, everything)
             self._lexical_state = state
         return state
+
+    def _vocabulary_view(self, current: bool, *, include_internal: bool) -> VocabularyView:
+        store = self.store
+        words = store.vocabulary("words", include_internal) if current else {}
+        terms = store.vocabulary("terms", include_internal) if current else {}
+        parts = store.vocabulary("parts", include_internal) if current else {}
+        return VocabularyView(
+            Lexicon(words, keep_whole=keep_whole()),
+            Speller(words, terms, wordlist()),
+            frozenset(terms) | frozenset(parts),
+        )
 
     def plan(
         self, query: str, filters: SearchFilters | None = None, *, understanding: bool = True
@@ -256,17 +293,18 @@ class Engine:
         municipalities, regions, years and law it names. Call inside a snapshot."""
         settings = self.settings
         state = self.lexical_state()
+        view = state.view(self.scope(filters).include_internal)
         plan = QueryPlan(query, analyze_query(query))
         added: dict[str, float] = {}
         if state.current:
             for word in dict.fromkeys(surface_words(query)):
-                correction = state.speller.correct(word)
+                correction = view.speller.correct(word)
                 if correction is not None:
                     plan.corrections.append(correction)
                     if settings.fuzzy:
                         added.setdefault(correction.term, settings.weight_fuzzy)
                 if settings.weight_query_parts > 0:
-                    for term in state.lexicon.part_terms(word):
+                    for term in view.lexicon.part_terms(word):
                         added.setdefault(term, settings.weight_query_parts)
         expansion = thesaurus().expand(query, settings.weight_thesaurus)
         if settings.weight_thesaurus <= 0:
@@ -274,6 +312,9 @@ class Engine:
         for term, w in expansion.terms.items():
             added[term] = max(w, added.get(term, 0.0))
         plan.expansions = added
+        if state.current:  # a term no visible document has cannot match: it never reaches the lexical index
+            plan.terms = [t for t in plan.terms if view.visible(t)]
+            plan.expansions = {t: w for t, w in added.items() if view.visible(t)}
         if understanding and settings.understand != "off":
             plan.understood = understand(query, self.today())
             plan.understood.expansions = expansion.notes

@@ -16,10 +16,12 @@ import numpy as np
 
 from core.errors import BrokerError
 from core.types import Chunk, Document, SearchFilters, Source
+from index import vocabulary
 
 SCHEMA_VERSION = 1
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -79,6 +81,8 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (embedder, text_hash)
 ) WITHOUT ROWID;
 """
+    + f"{vocabulary.SCHEMA};\n"
+)
 
 _DOC_COLUMNS = (
     "doc_id, title, municipality, region, doc_type, year, language, page_count, content_hash, "
@@ -374,6 +378,11 @@ class Store:
         """Remove a document everywhere in the database. Returns its chunk ids (for the vector index)."""
         conn = self.conn
         ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+        if self.has_vocabulary():
+            row = conn.execute("SELECT internal FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            counts = vocabulary.count(self._lexical_entries(ids))
+            if row is not None and vocabulary.apply(conn, counts, bool(row[0]), -1):
+                self._vocabulary_changed()
         conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
         if self._has_table("chunks_words"):
             conn.executemany("DELETE FROM chunks_words WHERE rowid = ?", ((i,) for i in ids))
@@ -389,19 +398,31 @@ class Store:
         return {r[0] for r in self.conn.execute("SELECT doc_id FROM documents WHERE internal = 1")}
 
     def set_internal(self, doc_ids: Iterable[str], internal: bool) -> None:
-        self.conn.executemany(
-            "UPDATE documents SET internal = ? WHERE doc_id = ?", ((int(internal), d) for d in doc_ids)
-        )
+        """Mark documents internal or public; their words move to that visibility's vocabulary with them."""
+        conn = self.conn
+        keeps_vocabulary = self.has_vocabulary()
+        for doc_id in dict.fromkeys(doc_ids):
+            row = conn.execute("SELECT internal FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None or bool(row[0]) == internal:
+                continue
+            conn.execute("UPDATE documents SET internal = ? WHERE doc_id = ?", (int(internal), doc_id))
+            if keeps_vocabulary:
+                ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+                counts = vocabulary.count(self._lexical_entries(ids))
+                vocabulary.apply(conn, counts, not internal, -1)
+                if vocabulary.apply(conn, counts, internal):
+                    self._vocabulary_changed()
 
     def mark_internal_under(self, roots: Iterable[str]) -> None:
         """Mark internal every document with a source in one of the folders (or files) `roots`."""
         for root in roots:
             folder = root.rstrip("/") + "/"
-            self.conn.execute(
-                "UPDATE documents SET internal = 1 WHERE internal = 0 AND doc_id IN "
+            rows = self.conn.execute(
+                "SELECT doc_id FROM documents WHERE internal = 0 AND doc_id IN "
                 "(SELECT doc_id FROM sources WHERE path = ? OR substr(path, 1, ?) = ?)",
                 (root, len(folder), folder),
-            )
+            ).fetchall()
+            self.set_internal((r[0] for r in rows), True)
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(
@@ -528,18 +549,29 @@ class Store:
         words = self._has_table("chunks_words")
         fts_sql = f"INSERT INTO chunks_fts(rowid, {', '.join(columns)}) VALUES (?{', ?' * width})"
         words_sql = "INSERT INTO chunks_words(rowid, words) VALUES (?, ?)"
+        entries: dict[int, list[str]] = {}
         for chunk_id, values in rows:
             cells = [values] if isinstance(values, str) else list(values)
             cells += [""] * (width + 1 - len(cells))
             self.conn.execute(fts_sql, (chunk_id, *cells[:width]))
             if words and cells[width]:
                 self.conn.execute(words_sql, (chunk_id, cells[width]))
+            named = dict(zip(columns, cells, strict=False)) | {"words": cells[width] if words else ""}
+            entries[chunk_id] = [named.get(kind, "") for kind in vocabulary.KINDS]
+        if entries and self.has_vocabulary():
+            internal = self._internal_chunks(entries)
+            changed = vocabulary.apply(self.conn, vocabulary.count(entries[i] for i in internal), True)
+            public = (e for i, e in entries.items() if i not in internal)
+            if vocabulary.apply(self.conn, vocabulary.count(public), False) or changed:
+                self._vocabulary_changed()
 
     def reset_lexical(self, columns: Sequence[str]) -> None:
         """Drop the lexical index and its vocabulary and create them empty, with `columns`; call in a write."""
         conn = self.conn
-        for table in ("words_vocab", "chunks_words", "chunks_vocab", "chunks_fts"):
+        for table in ("words_vocab", "chunks_words", "chunks_vocab", "chunks_fts", vocabulary.TABLE):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(vocabulary.SCHEMA)
+        self._vocabulary_changed()
         tokenize = "tokenize = 'unicode61 remove_diacritics 0'"
         conn.execute(f"CREATE VIRTUAL TABLE chunks_fts USING fts5({', '.join(columns)}, {tokenize})")
         conn.execute("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'col')")
@@ -553,9 +585,13 @@ class Store:
             "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
         )
 
-    def vocabulary(self, column: str = "words") -> dict[str, int]:
+    def vocabulary(self, column: str = "words", include_internal: bool = True) -> dict[str, int]:
         """Tokens of the surface-word vocabulary ("words") or of a lexical column, with their occurrences in
-        the index; {} when the index keeps none."""
+        the index (without `include_internal`: in its public documents only); {} when the index keeps none."""
+        if self.has_vocabulary():
+            return vocabulary.load(self.conn, column, include_internal)
+        if not include_internal and self.has_internal():  # an index from before the table: count its text
+            return self._count_public(column)
         if column == "words":
             if not self._has_table("words_vocab"):
                 return {}
@@ -565,6 +601,51 @@ class Store:
                 return {}
             rows = self.conn.execute("SELECT term, cnt FROM chunks_vocab WHERE col = ?", (column,))
         return {str(term): int(count) for term, count in rows}
+
+    def has_vocabulary(self) -> bool:
+        """True when the index keeps its vocabulary per visibility (built since that table exists)."""
+        return self._has_table(vocabulary.TABLE)
+
+    def _vocabulary_changed(self) -> None:
+        self.set_meta(vocabulary.STAMP_KEY, str(time.time_ns()))
+
+    def _lexical_entries(self, chunk_ids: Iterable[int]) -> list[list[str]]:
+        """The stored lexical entries (values in the order of `vocabulary.KINDS`) of chunks."""
+        columns = [c for c in vocabulary.KINDS[:2] if c in self.fts_columns()]
+        words = self._has_table("chunks_words")
+        entries: list[list[str]] = []
+        for chunk_id in chunk_ids:
+            row = self.conn.execute(
+                f"SELECT {', '.join(columns)} FROM chunks_fts WHERE rowid = ?", (chunk_id,)
+            ).fetchone()
+            cells = {c: str(v or "") for c, v in zip(columns, row or (), strict=False)}
+            said = self.conn.execute("SELECT words FROM chunks_words WHERE rowid = ?", (chunk_id,)).fetchone()
+            cells["words"] = str(said[0] or "") if words and said else ""
+            entries.append([cells.get(kind, "") for kind in vocabulary.KINDS])
+        return entries
+
+    def _internal_chunks(self, chunk_ids: Iterable[int]) -> set[int]:
+        """Those of the chunks whose document is internal."""
+        ids = list(chunk_ids)
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                    f"WHERE d.internal = 1 AND c.id IN ({','.join('?' * len(part))})",
+                    part,
+                )
+            )
+        return found
+
+    def _count_public(self, column: str) -> dict[str, int]:
+        public = "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.internal = 0"
+        ids = [r[0] for r in self.conn.execute(public)]
+        if column not in vocabulary.KINDS:
+            return {}
+        return dict(vocabulary.count(self._lexical_entries(ids))[column])
 
     def _has_table(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None

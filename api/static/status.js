@@ -81,6 +81,9 @@ function render(stats) {
 
 const row = (term, value) => h("div", { class: "meta-row" }, h("dt", null, term), h("dd", null, String(value)));
 
+// Only an admin gets the files themselves; everyone else gets the counts of what their key may see.
+const reportCount = (report, key) => report.counts?.[key] ?? (report[key] ?? []).length;
+
 function reindexSection(report) {
   const section = h("section", { "aria-labelledby": "reindex-title", class: "status-section" }, h("h2", { id: "reindex-title" }, "Seneste genindeksering"));
   if (!report) {
@@ -105,9 +108,9 @@ function reindexSection(report) {
       REPORT.map(([key, label]) =>
         h(
           "div",
-          { class: `count${key === "failed" && failed.length ? " count-bad" : ""}`, dataset: { count: key } },
+          { class: `count${key === "failed" && reportCount(report, "failed") ? " count-bad" : ""}`, dataset: { count: key } },
           h("dt", null, label),
-          h("dd", null, formatNumber((report[key] ?? []).length)),
+          h("dd", null, formatNumber(reportCount(report, key))),
         ),
       ),
     ),
