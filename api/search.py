@@ -14,6 +14,7 @@ from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
 from broker.filters import resolve_filters
+from broker.indexing import LAST_INGEST
 from broker.search import MAX_K, Engine
 from broker.types import SearchFilters
 from index.generations import current_generation
@@ -126,6 +127,9 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
         last = store.get_json("last_reindex")
         if last is not None and not caller.sees_internal and hidden_chunks:
             last = {**visible_report(last, store), "documents": counts["documents"]}
+        ingest = store.get_json(LAST_INGEST)
+        if ingest is not None and not caller.sees_internal and hidden_chunks:
+            ingest = {**visible_report(ingest, store), "documents": counts["documents"]}
         return {
             **counts,
             "embedder": store.get_meta("embedder_spec"),
@@ -135,6 +139,7 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
             "index_kind": index.kind if index is not None else None,
             "generation": current_generation(store),
             "last_reindex": last,
+            "last_ingest": ingest,  # the latest run of either kind: `broker ingest`, an upload or a re-index
         }
 
 

@@ -35,6 +35,7 @@ EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interru
 # Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.
 LEXICAL_STAMP_KEY = "lexical_rebuilt"
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
+LAST_INGEST = "last_ingest"  # meta key of the latest run's report, a plain ingest or a re-index
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
@@ -207,7 +208,8 @@ def sync(
 ) -> IngestReport:
     """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
 
-    With `record_as`, the report is also stored in the index's metadata under that key (e.g. the last re-index).
+    The report is stored in the index's metadata as the last ingest (`LAST_INGEST`), and with `record_as` also
+    under that key (e.g. the last re-index).
     With `internal`, the documents read are marked internal; so are those of a source registered as internal,
     and a changed file keeps its documents' mark.
 
@@ -233,9 +235,11 @@ def sync(
             stage("committed")
             report.documents = store.counts()["documents"]
             report.total_seconds = time.perf_counter() - started
-            if record_as:
-                with store.write():
-                    store.set_json(record_as, {"finished": time.time(), **dataclasses.asdict(report)})
+            with store.write():
+                recorded = {"finished": time.time(), **dataclasses.asdict(report)}
+                store.set_json(LAST_INGEST, recorded)
+                if record_as:
+                    store.set_json(record_as, recorded)
         finally:
             store.close()
     return report

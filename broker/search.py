@@ -22,7 +22,7 @@ from index.analysis import analyze_query
 from index.decompound import wordlist
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
-from index.fts import highlight_terms, match_expression
+from index.fts import highlight_terms, match_expression, without_heading
 from index.generations import current_generation
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
@@ -30,6 +30,7 @@ from index.thesaurus import thesaurus
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_K = 200
+COMMON_TERM_SHARE = 0.5  # a term in more chunks than this is not marked in snippets beside rarer ones
 MAX_QUERY_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per query
 
 
@@ -51,6 +52,14 @@ class QueryPlan:
     understood: Understood = field(default_factory=Understood)
     prefer: SearchFilters | None = None  # the filters narrowed by the question (a boost, or the filters)
     corrections: list[Correction] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Marking:
+    """Query terms a snippet does not mark: words in most chunks, and words typed as found without æøå."""
+
+    common: frozenset[str] = frozenset()
+    as_typed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,6 +185,7 @@ class Engine:
                 ranked = found[1]
             ranked = ranked[:k]
             rows = self.store.chunk_rows(r.chunk_id for r in ranked)
+            marking = self._marking(query)
             counted = (
                 count_facets(
                     found[0].values(),
@@ -186,7 +196,9 @@ class Engine:
                 else None
             )
         hits = [
-            _hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows
+            _hit(rank, r, rows[r.chunk_id], query, marking)
+            for rank, r in enumerate(ranked, 1)
+            if r.chunk_id in rows
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(
@@ -363,6 +375,14 @@ class Engine:
         doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
         return pool, [r for r in ranked if doc_of.get(r.chunk_id) in close]
 
+    def _marking(self, query: str) -> Marking:
+        """What a snippet leaves unmarked for this query (see index.fts.highlight_terms); inside a snapshot."""
+        shares = self.store.chunk_shares(analyze_query(query))
+        common = frozenset(t for t, share in shares.items() if share > COMMON_TERM_SHARE)
+        counts = self.lexical_state().speller.counts
+        as_typed = frozenset(w for w in (w.lower() for w in surface_words(query)) if w in counts)
+        return Marking(common, as_typed)
+
     def _best_per_document(self, ranked: list[Ranked]) -> list[Ranked]:
         doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
         seen: set[str] = set()
@@ -384,7 +404,8 @@ def validate_query(query: str) -> str:
     return cleaned
 
 
-def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str) -> Hit:
+def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str, marking: Marking | None = None) -> Hit:
+    marking = marking or Marking()
     return Hit(
         rank=rank,
         score=round(ranked.score, 6),
@@ -400,5 +421,10 @@ def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str) -> Hit:
         section=row.section,
         source=row.source,
         text=row.text,
-        snippet=highlight_terms(row.text, query),
+        snippet=highlight_terms(
+            without_heading(row.text, row.section),
+            query,
+            common=marking.common,
+            as_typed=marking.as_typed,
+        ),
     )

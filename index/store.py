@@ -566,6 +566,18 @@ class Store:
             rows = self.conn.execute("SELECT term, cnt FROM chunks_vocab WHERE col = ?", (column,))
         return {str(term): int(count) for term, count in rows}
 
+    def chunk_shares(self, terms: Iterable[str], column: str = "terms") -> dict[str, float]:
+        """The share of chunks whose lexical `column` holds each term; {} when the index keeps no counts."""
+        wanted = list(dict.fromkeys(terms))
+        if not wanted or column not in self.fts_columns() or not self._has_table("chunks_vocab"):
+            return {}
+        total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE col = ? AND term IN ({marks})", (column, *wanted)
+        )
+        return {str(term): int(doc) / total for term, doc in rows} if total else {}
+
     def _has_table(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
 

@@ -343,10 +343,15 @@ def test_compare_puts_two_municipalities_in_columns(page: Page) -> None:
     for column in columns.all():
         expect(column.locator(".hit").first).to_be_visible()
     assert params(page)["kommune"] == ["Herning", "Hjørring"]
-    # At most four.
-    for name in ("Aarhus", "Greve"):
+    # Up to six, as many as the API compares; the page says so.
+    expect(page.locator("#compare-form legend").first).to_have_text("Vælg 2–6 kommuner")
+    expect(page.locator("[data-view=compare] .lead")).to_contain_text("2–6 kommuner")
+    for name in ("Aarhus", "Greve", "Hvidovre", "Odense"):
         page.locator("label.check", has_text=name).click()
-    expect(page.locator("label.check", has_text="Odense").locator("input")).to_be_disabled()
+    expect(page.locator("label.check", has_text="Vejle").locator("input")).to_be_disabled()
+    page.get_by_role("button", name="Sammenlign", exact=True).click()
+    expect(columns).to_have_count(6)
+    assert len(params(page)["kommune"]) == 6
 
 
 # -- safety ----------------------------------------------------------------------------------------
