@@ -104,7 +104,7 @@ def test_on_a_phone_the_results_come_first_and_the_filters_open_in_a_drawer(
     expect(page.locator("#search-hint .key-hints")).to_be_hidden()
     overflow = page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
     assert overflow <= 0
-    screenshot(page, "search-phone")
+    screenshot(page, "demo-search-phone")
 
     opener = page.get_by_role("button", name="Filtre", exact=True)
     expect(opener).to_have_attribute("aria-expanded", "false")
@@ -117,7 +117,7 @@ def test_on_a_phone_the_results_come_first_and_the_filters_open_in_a_drawer(
     page.locator(f'{MUNICIPALITIES} button[data-value="{name}"]').tap()
     settled(page)
     expect(drawer).to_be_visible()  # more can be chosen before going back to the results
-    screenshot(page, "filters-phone")
+    screenshot(page, "demo-filters-phone")
     page.get_by_role("button", name="Vis resultater").tap()
     expect(drawer).to_be_hidden()
     expect(page.get_by_role("button", name="Filtre (1)")).to_be_focused()
