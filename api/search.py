@@ -36,8 +36,12 @@ def search(
     mode: Annotated[Mode, Query(description="Søgetilstand.")] = "hybrid",
     collapse: Annotated[bool, Query(description="Kun bedste tekststykke pr. dokument.")] = False,
 ) -> dict[str, Any]:
-    """Samme parametre og svar som `broker search --json`, plus facetter (antal dokumenter pr. kommune,
-    region, dokumenttype og år blandt søgningens kandidater)."""
+    """Samme parametre og svar som `broker search --json`, plus facetter og `matched`.
+
+    `facets` tæller dokumenter pr. kommune, region, dokumenttype og år blandt de tætte træf (målt mod det
+    bedste træf uden disse filtre); hvert felt tælles uden sit eget filter, så flere kommuner kan vælges.
+    Et tal er det antal dokumenter, et klik på værdien giver. `matched` er antallet af tætte træf med alle
+    filtrene."""
     result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
     return dataclasses.asdict(result)
 
