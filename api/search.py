@@ -40,8 +40,8 @@ def search(
 
     `facets` tæller dokumenter pr. kommune, region, dokumenttype og år blandt de tætte træf (målt mod det
     bedste træf uden disse filtre); hvert felt tælles uden sit eget filter, så flere kommuner kan vælges.
-    Et tal er det antal dokumenter, et klik på værdien giver. `matched` er antallet af tætte træf med alle
-    filtrene."""
+    Et tal er det antal dokumenter, et klik på værdien giver: med et af disse filtre viser resultaterne kun
+    de tætte træf (findes ingen, de nærmeste). `matched` er antallet af tætte træf med alle filtrene."""
     result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
     return dataclasses.asdict(result)
 

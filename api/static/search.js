@@ -376,6 +376,10 @@ function matchedLine(data, state) {
   if (data.matched == null) return null;
   const counts = data.facets?.municipality ?? {};
   const names = Object.keys(counts).filter((name) => !state.kommune.length || state.kommune.some((v) => sameName(v, name)));
+  const hits = data.results ?? [];
+  const documents = new Set(hits.map((hit) => hit.doc_id)).size;
+  const shownMunicipalities = new Set(hits.map((hit) => hit.municipality)).size;
+  if (data.matched === documents && names.length === shownMunicipalities) return null; // the hits are all of them
   return h(
     "span",
     { class: "matched" },

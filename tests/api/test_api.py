@@ -83,6 +83,14 @@ def test_a_municipality_without_close_matches_still_shows_its_nearest_hits(clien
     assert after["facets"]["municipality"][other] == len({hit["doc_id"] for hit in after["results"]})
 
 
+def test_stats_report_the_last_ingest_before_any_reindex(client: httpx.Client) -> None:
+    stats = client.get("/api/stats").json()
+    assert stats["last_reindex"] is None
+    ingest = stats["last_ingest"]
+    assert ingest["documents"] == stats["documents"] and ingest["failed"] == []
+    assert len(ingest["added"]) > 0 and ingest["finished"] > 0
+
+
 def test_filters_and_mistakes_give_clear_json_errors(client: httpx.Client) -> None:
     unknown = client.get("/api/search", params={"q": "børn", "kommune": "Atlantis"})
     assert unknown.status_code == 422
