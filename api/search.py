@@ -14,6 +14,7 @@ from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
+from broker.indexing import LAST_INGEST
 from broker.paths import SourcePaths
 from broker.reindex import LAST_REINDEX
 from broker.report_views import report_view
@@ -41,8 +42,12 @@ def search(
     mode: Annotated[Mode, Query(description="Søgetilstand.")] = "hybrid",
     collapse: Annotated[bool, Query(description="Kun bedste tekststykke pr. dokument.")] = False,
 ) -> dict[str, Any]:
-    """Samme parametre og svar som `broker search --json`, plus facetter (antal dokumenter pr. kommune,
-    region, dokumenttype og år blandt søgningens kandidater)."""
+    """Samme parametre og svar som `broker search --json`, plus facetter og `matched`.
+
+    `facets` tæller dokumenter pr. kommune, region, dokumenttype og år blandt de tætte træf (målt mod det
+    bedste træf uden disse filtre); hvert felt tælles uden sit eget filter, så flere kommuner kan vælges.
+    Et tal er det antal dokumenter, et klik på værdien giver: med et af disse filtre viser resultaterne kun
+    de tætte træf (findes ingen, de nærmeste). `matched` er antallet af tætte træf med alle filtrene."""
     result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
     return result_dict(result, source_paths(engine), admin=caller.is_admin)
 
@@ -141,6 +146,9 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
         last = report_view(
             store.get_json(LAST_REINDEX), admin=caller.is_admin, sees_internal=caller.sees_internal
         )
+        ingest = report_view(
+            store.get_json(LAST_INGEST), admin=caller.is_admin, sees_internal=caller.sees_internal
+        )
         return {
             **counts,
             "embedder": store.get_meta("embedder_spec"),
@@ -150,6 +158,7 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
             "index_kind": index.kind if index is not None else None,
             "generation": current_generation(store),
             "last_reindex": last,
+            "last_ingest": ingest,  # the latest run of either kind: `broker ingest`, an upload or a re-index
         }
 
 

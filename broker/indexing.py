@@ -37,6 +37,7 @@ EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interru
 LEXICAL_STAMP_KEY = "lexical_rebuilt"
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
 INTERNAL_UPLOADS = "internal_uploads"  # paths an internal upload marked before the file became visible
+LAST_INGEST = "last_ingest"  # meta key of the latest run's report, a plain ingest or a re-index
 _FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
 _NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
@@ -212,7 +213,8 @@ def sync(
 ) -> IngestReport:
     """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
 
-    With `record_as`, the report is also stored in the index's metadata under that key (e.g. the last re-index).
+    The report is stored in the index's metadata as the last ingest (`LAST_INGEST`), and with `record_as` also
+    under that key (e.g. the last re-index).
     With `internal`, the documents read are marked internal; so are those of a source registered as internal,
     and a changed file keeps its documents' mark, and so does a file an internal upload recorded before
     putting it in place (INTERNAL_UPLOADS). Links are followed only under `follow_links`, inside that root.
@@ -229,7 +231,7 @@ def sync(
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
             with store.snapshot():
-                before = visibility(store) if record_as else None
+                before = visibility(store)
             plan = _scan(
                 paths,
                 settings,
@@ -252,11 +254,11 @@ def sync(
             stage("committed")
             report.documents = store.counts()["documents"]
             report.total_seconds = time.perf_counter() - started
-            if record_as:
-                with store.write():
-                    record = {"finished": time.time(), **dataclasses.asdict(report)}
-                    seen = visibility(store) | before if before is not None else visibility(store)
-                    record[PUBLIC_VIEW] = public_view(record, seen, store)
+            with store.write():
+                record = {"finished": time.time(), **dataclasses.asdict(report)}
+                record[PUBLIC_VIEW] = public_view(record, visibility(store) | before, store)
+                store.set_json(LAST_INGEST, record)
+                if record_as:
                     store.set_json(record_as, record)
         finally:
             store.close()

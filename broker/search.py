@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from broker.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
 from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, load_current
 from core.errors import IndexMismatch, InvalidQuery
 from core.settings import Settings
 from core.types import Hit, SearchFilters, SearchResult
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
-from index.fts import highlight_terms, match_expression
+from index.fts import highlight_terms, match_expression, without_heading
 from index.generations import current_generation
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
@@ -30,6 +31,7 @@ from language.understand import Understood, preferred, understand
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_K = 200
+COMMON_TERM_SHARE = 0.5  # a term in more chunks than this is not marked in snippets beside rarer ones
 MAX_QUERY_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per query
 
 
@@ -64,6 +66,14 @@ class VocabularyView:
     def visible(self, term: str) -> bool:
         """True when a term (or every term of a phrase) occurs in these documents, so it can match."""
         return all(t in self.tokens for t in term.split())
+
+
+@dataclass(frozen=True)
+class Marking:
+    """Query terms a snippet does not mark: words in most chunks, and words typed as found without æøå."""
+
+    common: frozenset[str] = frozenset()
+    as_typed: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -187,13 +197,29 @@ class Engine:
             )
             if collapse:
                 ranked = self._best_per_document(ranked)
+            found = (
+                self._facets(plan, query_vector, mode, filters, k, collapse, retrieved, ranked)
+                if facets
+                else None
+            )
+            if found is not None:
+                ranked = found[1]
             ranked = ranked[:k]
-            # The hits shown are always counted, so every result's municipality is among the facets.
-            counted = [*facet_candidates(retrieved, self.settings), *(r.chunk_id for r in ranked)]
-            counts = self.store.facet_counts(dict.fromkeys(counted)) if facets else None
             rows = self.store.chunk_rows(r.chunk_id for r in ranked)
+            marking = self._marking(query, include_internal=bool(filters and filters.include_internal))
+            counted = (
+                count_facets(
+                    found[0].values(),
+                    filters or SearchFilters(),
+                    [rows[r.chunk_id] for r in ranked if r.chunk_id in rows],
+                )
+                if found is not None
+                else None
+            )
         hits = [
-            _hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows
+            _hit(rank, r, rows[r.chunk_id], query, marking)
+            for rank, r in enumerate(ranked, 1)
+            if r.chunk_id in rows
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(
@@ -201,7 +227,8 @@ class Engine:
             mode=mode,
             took_ms=round(took, 2),
             results=hits,
-            facets=counts,
+            facets=counted.counts if counted is not None else None,
+            matched=len(counted.matched) if counted is not None else None,
             understood=plan.understood.as_dict(),
             suggestion=suggest(query, plan.corrections),
         )
@@ -346,6 +373,58 @@ class Engine:
         ids, scores = index.search(query_vector, n, allowed_ids=allowed)
         return [Ranked(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
+    def _facets(
+        self,
+        plan: QueryPlan,
+        query_vector: np.ndarray | None,
+        mode: str,
+        filters: SearchFilters | None,
+        k: int,
+        collapse: bool,
+        retrieved: dict[str, list[Ranked]],
+        ranked: list[Ranked],
+    ) -> tuple[dict[int, ChunkRow], list[Ranked]]:
+        """The close matches facets count, and the ranking narrowed to them; call inside a snapshot.
+
+        "Close" is measured against the best match without the facet filters, so a filter only takes
+        documents away: the documents a value counts are the ones its click shows (a filtered search would
+        otherwise fill its k hits with whatever that municipality has). When a filter leaves no close match
+        (a municipality picked from the full list), the ranking stays as it is: its nearest hits."""
+        if has_facet_filters(filters):
+            assert filters is not None
+            base: dict[str, list[Ranked]] = {}
+            unfiltered = self.rank(
+                plan,
+                query_vector,
+                mode=mode,
+                filters=without_facet_filters(filters),
+                depth=max(k, 1),
+                parts=base,
+            )
+            if collapse:
+                unfiltered = self._best_per_document(unfiltered)
+            pool_ids = [*facet_candidates(base, self.settings), *(r.chunk_id for r in unfiltered[:k])]
+        else:
+            pool_ids = [*facet_candidates(retrieved, self.settings), *(r.chunk_id for r in ranked[:k])]
+        pool = self.store.chunk_rows(dict.fromkeys(pool_ids))
+        if not has_facet_filters(filters):
+            return pool, ranked
+        assert filters is not None
+        close = count_facets(pool.values(), filters).matched
+        if not close:
+            return pool, ranked
+        doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
+        return pool, [r for r in ranked if doc_of.get(r.chunk_id) in close]
+
+    def _marking(self, query: str, *, include_internal: bool) -> Marking:
+        """What a snippet leaves unmarked for this query (see index.fts.highlight_terms); inside a snapshot.
+        Words are looked up in the caller's own vocabulary, so internal words never change a reader's marks."""
+        shares = self.store.chunk_shares(analyze_query(query))
+        common = frozenset(t for t, share in shares.items() if share > COMMON_TERM_SHARE)
+        counts = self.lexical_state().view(include_internal).speller.counts
+        as_typed = frozenset(w for w in (w.lower() for w in surface_words(query)) if w in counts)
+        return Marking(common, as_typed)
+
     def _best_per_document(self, ranked: list[Ranked]) -> list[Ranked]:
         doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
         seen: set[str] = set()
@@ -358,22 +437,6 @@ class Engine:
         return best
 
 
-def facet_candidates(retrieved: dict[str, list[Ranked]], settings: Settings) -> list[int]:
-    """The chunks facets count: candidates of either retriever that score near that retriever's best.
-
-    Dense retrieval ranks every chunk, and an OR query matches any chunk sharing one common word, so counting
-    all candidates would count most of a small index. e5's similarities are compressed, so "near" is a narrow
-    margin below the best; for BM25 it is a share of the best score.
-    """
-    dense = retrieved.get("dense", [])
-    lexical = retrieved.get("lexical", [])
-    close_dense = [r.chunk_id for r in dense if r.score >= dense[0].score - settings.facet_dense_margin]
-    close_lexical = [
-        r.chunk_id for r in lexical if r.score >= lexical[0].score * settings.facet_lexical_share
-    ]
-    return list(dict.fromkeys([*close_lexical, *close_dense]))
-
-
 def validate_query(query: str) -> str:
     """Normalise whitespace and control characters; refuse an empty query with a clear message."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in query or "")
@@ -383,7 +446,8 @@ def validate_query(query: str) -> str:
     return cleaned
 
 
-def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str) -> Hit:
+def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str, marking: Marking | None = None) -> Hit:
+    marking = marking or Marking()
     return Hit(
         rank=rank,
         score=round(ranked.score, 6),
@@ -399,5 +463,10 @@ def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str) -> Hit:
         section=row.section,
         source=row.source,
         text=row.text,
-        snippet=highlight_terms(row.text, query),
+        snippet=highlight_terms(
+            without_heading(row.text, row.section),
+            query,
+            common=marking.common,
+            as_typed=marking.as_typed,
+        ),
     )

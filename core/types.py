@@ -180,11 +180,14 @@ class SearchResult:
     mode: str
     took_ms: float
     results: list[Hit]
-    # Document counts per municipality, region, doc_type and year among the query's candidates (API only).
+    # Document counts per municipality, region, doc_type and year among the close matches, each field counted
+    # without its own filter (API only; see broker.facets).
     facets: dict[str, dict[str, int]] | None = None
     # What the question was understood to say (municipalities, regions, years, law, added words); None if nothing.
     understood: dict[str, object] | None = None
     suggestion: str | None = None  # "Mente du: …" when words of the query are unknown to the index
+    # How many documents match closely under all the filters: what the facets count (API only).
+    matched: int | None = None
 
 
 @dataclass

@@ -647,26 +647,20 @@ class Store:
             return {}
         return dict(vocabulary.count(self._lexical_entries(ids))[column])
 
+    def chunk_shares(self, terms: Iterable[str], column: str = "terms") -> dict[str, float]:
+        """The share of chunks whose lexical `column` holds each term; {} when the index keeps no counts."""
+        wanted = list(dict.fromkeys(terms))
+        if not wanted or column not in self.fts_columns() or not self._has_table("chunks_vocab"):
+            return {}
+        total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE col = ? AND term IN ({marks})", (column, *wanted)
+        )
+        return {str(term): int(doc) / total for term, doc in rows} if total else {}
+
     def _has_table(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
-
-    def facet_counts(self, chunk_ids: Iterable[int]) -> dict[str, dict[str, int]]:
-        """Distinct documents per municipality, region, type and year among the given chunks."""
-        ids = list(chunk_ids)
-        facets: dict[str, dict[str, int]] = {}
-        marks = ",".join("?" * len(ids))
-        for column in ("municipality", "region", "doc_type", "year"):
-            rows = (
-                self.conn.execute(
-                    f"SELECT d.{column}, count(DISTINCT d.doc_id) FROM chunks c JOIN documents d "
-                    f"ON d.doc_id = c.doc_id WHERE c.id IN ({marks}) GROUP BY d.{column} ORDER BY 2 DESC, 1",
-                    ids,
-                ).fetchall()
-                if ids
-                else []
-            )
-            facets[column] = {str(value): count for value, count in rows if value is not None}
-        return facets
 
     def counts(self, include_internal: bool = True) -> dict[str, int]:
         conn = self.conn

@@ -1,4 +1,4 @@
-// The compare view: one topic, 2-4 municipalities, their best passages in columns.
+// The compare view: one topic, 2-6 municipalities (as the API allows), their best passages in columns.
 
 import { errorView } from "./key.js";
 import { api, getMunicipalities, isAbort, query } from "./api.js";
@@ -8,7 +8,7 @@ import { navigate } from "./router.js";
 import { fold, sameName } from "./state.js";
 
 const MIN = 2;
-const MAX = 4;
+const MAX = 6;
 
 let els = null;
 let controller = null;

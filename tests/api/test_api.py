@@ -43,14 +43,52 @@ def test_facet_counts_are_document_counts_among_the_candidates(client: httpx.Cli
     narrowed = client.get(
         "/api/search", params={"q": "kvalitetsstandard", "mode": "lexical", "kommune": "Hjørring"}
     ).json()
-    assert set(narrowed["facets"]["municipality"]) == {"Hjørring"}
-    assert sum(narrowed["facets"]["region"].values()) == sum(narrowed["facets"]["municipality"].values())
+    # Each field is counted without its own filter: the other municipalities stay selectable.
+    assert "Hjørring" in narrowed["facets"]["municipality"]
+    assert len(narrowed["facets"]["municipality"]) > 1
+    assert sum(narrowed["facets"]["region"].values()) == narrowed["facets"]["municipality"]["Hjørring"]
     # Hybrid facets count the documents about the query, not every document dense retrieval can rank.
     hybrid = client.get("/api/search", params={"q": "familiebehandler i hjemmet", "k": 3}).json()
     shown = {hit["municipality"] for hit in hybrid["results"]}
     assert shown <= set(hybrid["facets"]["municipality"])  # every hit shown is counted
     assert "Hjørring" in hybrid["facets"]["municipality"]
     assert "Vejle" not in hybrid["facets"]["municipality"]
+
+
+def test_a_facet_count_is_what_clicking_the_value_shows(client: httpx.Client) -> None:
+    """The count next to a municipality is the number of documents its click gives, and the click leaves
+    the municipality facet as it was, so a second municipality can be added to the first."""
+    query = {"q": "familiebehandling", "k": 20}
+    before = client.get("/api/search", params=query).json()
+    counts = before["facets"]["municipality"]
+    assert before["matched"] == sum(counts.values())  # each document has one municipality
+    assert {hit["municipality"] for hit in before["results"]} <= set(counts)
+    picked = sorted(counts, key=lambda name: (counts[name], name))[:2]  # the least counted: hard cases
+    for chosen in ([picked[0]], picked):
+        after = client.get("/api/search", params={**query, "kommune": chosen}).json()
+        hits = after["results"]
+        assert hits and {hit["municipality"] for hit in hits} == set(chosen)
+        assert len({hit["doc_id"] for hit in hits}) == sum(counts[name] for name in chosen)
+        assert after["matched"] == sum(counts[name] for name in chosen)
+        assert after["facets"]["municipality"] == counts
+        assert sum(after["facets"]["region"].values()) == after["matched"]
+
+
+def test_a_municipality_without_close_matches_still_shows_its_nearest_hits(client: httpx.Client) -> None:
+    before = client.get("/api/search", params={"q": "snerydning"}).json()
+    listed = [m["name"] for m in client.get("/api/municipalities").json()["municipalities"]]
+    other = next(name for name in listed if name not in before["facets"]["municipality"])
+    after = client.get("/api/search", params={"q": "snerydning", "kommune": other}).json()
+    assert after["results"] and {hit["municipality"] for hit in after["results"]} == {other}
+    assert after["facets"]["municipality"][other] == len({hit["doc_id"] for hit in after["results"]})
+
+
+def test_stats_report_the_last_ingest_before_any_reindex(client: httpx.Client) -> None:
+    stats = client.get("/api/stats").json()
+    assert stats["last_reindex"] is None
+    ingest = stats["last_ingest"]
+    assert ingest["documents"] == stats["documents"] and ingest["failed"] == []
+    assert len(ingest["added"]) > 0 and ingest["finished"] > 0
 
 
 def test_filters_and_mistakes_give_clear_json_errors(client: httpx.Client) -> None:

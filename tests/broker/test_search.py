@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -156,6 +157,21 @@ def test_a_hit_carries_its_citation_and_highlighted_snippet(small_engine: Engine
     assert hit.page == 1
     assert "<mark>" in hit.snippet
     assert hit.source.endswith("hjoerring_kvalitetsstandard_familiebehandling_2019.txt")
+
+
+def test_snippets_mark_what_the_question_is_about(demo_engine: Engine) -> None:
+    """A caseworker's question: "kommuner" is in most documents and is not marked beside the topic, "andre"
+    never marks "ændre", and a snippet does not repeat the section heading the card already shows."""
+    result = demo_engine.search("hvordan gør andre kommuner med familiebehandling", k=20)
+    marks = [m.lower() for hit in result.results for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)]
+    assert any(m.startswith("familiebehandling") for m in marks), marks
+    assert not [m for m in marks if m.startswith("kommun") or m.startswith("ænd")], marks
+    andre = demo_engine.search("andre", k=20, mode="lexical")
+    marks = [m.lower() for hit in andre.results for m in re.findall(r"<mark>(.*?)</mark>", hit.snippet)]
+    assert marks and set(marks) <= {"andre", "andres"}, marks
+    for hit in demo_engine.search("familiebehandling", k=20).results:
+        heading = hit.section.split(" > ")[-1]
+        assert not re.sub(r"</?mark>", "", hit.snippet).startswith(heading + " "), (heading, hit.snippet)
 
 
 def test_unchanged_files_are_skipped_and_a_changed_file_is_replaced(
