@@ -30,7 +30,7 @@ from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS, Lexicon, 
 from index.lock import WriteLock
 from index.store import KnownSource, Store
 from ingest.pipeline import iter_files, read_documents
-from language.filters import municipalities
+from language.registry import municipalities
 
 EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interrupted run keeps them
 # Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.

@@ -67,7 +67,7 @@ def _stem(word: str) -> str:
     """
     if "a" in word or "o" in word:
         word = _COLLAPSE_RE.sub(lambda m: _DIGRAPHS[m.group()], word)
-    return _stemmer().stemWord(word)
+    return str(_stemmer().stemWord(word))
 
 
 def _ascii_variants(word: str) -> set[str]:

@@ -58,7 +58,7 @@ def test_facet_counts_are_document_counts_among_the_candidates(client: httpx.Cli
 def test_a_facet_count_is_what_clicking_the_value_shows(client: httpx.Client) -> None:
     """The count next to a municipality is the number of documents its click gives, and the click leaves
     the municipality facet as it was, so a second municipality can be added to the first."""
-    query = {"q": "familiebehandling", "k": 20}
+    query: dict[str, Any] = {"q": "familiebehandling", "k": 20}
     before = client.get("/api/search", params=query).json()
     counts = before["facets"]["municipality"]
     assert before["matched"] == sum(counts.values())  # each document has one municipality
@@ -97,13 +97,14 @@ def test_filters_and_mistakes_give_clear_json_errors(client: httpx.Client) -> No
     assert "Ukendt kommune" in unknown.json()["error"]
     typo = client.get("/api/search", params={"q": "børn", "kommune": "Hjorring"})
     assert typo.status_code == 200  # typed without ø, resolved to Hjørring
-    for params in (
+    cases: list[dict[str, Any]] = [
         {"q": ""},
         {"q": "børn", "k": 0},
         {"q": "børn", "k": -1},
         {"q": "børn", "k": 10**9},
         {"q": "børn", "mode": "magic"},
-    ):
+    ]
+    for params in cases:
         response = client.get("/api/search", params=params)
         assert response.status_code == 422, params
         assert response.json()["error"].startswith("Ugyldig")

@@ -117,7 +117,7 @@ def test_the_vocabulary_follows_a_document_marked_internal_and_public_again(
     with serve(with_keys(settings, readers=True), e5) as server, httpx.Client(base_url=server.url) as client:
 
         def suggestions() -> tuple[str | None, str | None]:
-            return tuple(  # type: ignore[return-value]
+            return tuple(
                 client.get("/api/search", params=typo, headers=h).json()["suggestion"]
                 for h in (READER, INTERNAL)
             )

@@ -64,7 +64,7 @@ def test_an_old_index_still_searches_and_the_next_ingest_rebuilds_it_without_emb
     assert old.results  # the old layout is searched as it is
     engine.close()
 
-    report = sync([corpus], settings, NoEmbedding(e5))  # type: ignore[arg-type]
+    report = sync([corpus], settings, NoEmbedding(e5))
     assert report.chunks_embedded == 0
     store = Store(settings.db_path)
     assert store.get_meta(ANALYZER_KEY) == ANALYZER_VERSION

@@ -13,7 +13,7 @@ from broker.cli import app
 from broker.search import Engine
 from core.settings import Settings
 from core.types import SearchFilters
-from language.filters import municipalities
+from language.registry import municipalities
 from language.understand import Understood, preferred, understand
 
 TODAY = datetime.date(2026, 3, 1)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -112,7 +113,7 @@ def open_page(
     """A tab; with `touch`, a phone's: a touch screen without hover, a mobile viewport."""
     context = browser.new_context(
         base_url=site.url,
-        viewport=viewport,
+        viewport=cast(Any, viewport),  # a plain dict with the ViewportSize keys
         locale="da-DK",
         reduced_motion="reduce",
         has_touch=touch,
