@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import admin, documents, search
+from api.docs import add_docs
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
 from broker.access import KeyRing
 from broker.answer import Answerer
@@ -53,6 +54,8 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package's own assets by add_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
             {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
@@ -98,6 +101,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
+    add_docs(app)
     # Outermost last: the access log sees every response, headers go on every response, limits come first.
     upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
     app.add_middleware(
