@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.routing import APIRoute
@@ -98,7 +98,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.include_router(documents.router)
     app.include_router(admin.router)
     add_docs(app)
-    add_api_fallback(app)
+    add_api_fallback(app, [search.router, documents.router, admin.router])
     # Outermost last: the access log sees every response, headers go on every response, limits come first.
     upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
     app.add_middleware(
@@ -114,7 +114,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     return app
 
 
-def add_api_fallback(app: FastAPI) -> None:
+def add_api_fallback(app: FastAPI, routers: list[APIRouter]) -> None:
     """Under /api/ a path that exists with another method answers 405 with Allow, others 404, both as JSON;
     without this the web page's static mount answers them with 404."""
     methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
@@ -125,10 +125,9 @@ def add_api_fallback(app: FastAPI) -> None:
         allowed = sorted(
             {
                 method
-                for route in app.routes
-                if isinstance(route, APIRoute)
-                and route.path_regex.match(path)
-                and route.path != "/api/{rest:path}"
+                for router in routers
+                for route in router.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(path)
                 for method in route.methods or ()
             }
         )
