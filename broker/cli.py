@@ -728,6 +728,10 @@ def main(args: list[str] | None = None) -> None:
     from typer._click import exceptions as click_errors
 
     argv = sys.argv[1:] if args is None else list(args)
+    if (
+        len(argv) <= 1 or "--help" in argv
+    ):  # help is shown: by --help, or for a bare `broker` or `broker sources`
+        cli_text.install_help()
     try:
         code = app(argv, standalone_mode=False, prog_name="broker")
     except click_errors.NoArgsIsHelpError as exc:

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 import typer.core
-import typer.rich_utils as rich_utils
 from typer._click import core as click_core
 from typer._click import exceptions as click_errors
 from typer._click import formatting
@@ -68,10 +67,11 @@ def _labelled(original: Callable[..., str | None]) -> Callable[..., str | None]:
     return display_type_rich
 
 
-def install() -> None:
-    """Put the Danish texts into typer's help rendering (called once when the command line is built)."""
-    for module in (typer.core, click_core):
-        module._ = danish  # type: ignore[attr-defined]
+def install_help() -> None:
+    """Danish titles and notes in typer's rich help. Only for a command line that shows help: importing
+    typer's rich rendering costs start-up time every other command should not pay."""
+    import typer.rich_utils as rich_utils
+
     rich_utils._ = danish
     rich_utils.DEPRECATED_STRING = DANISH["(deprecated) "]
     rich_utils.DEFAULT_STRING = DANISH["[default: {}]"]
@@ -83,6 +83,13 @@ def install() -> None:
     rich_utils.ERRORS_PANEL_TITLE = "Fejl"
     rich_utils.ABORTED_TEXT = "Afbrudt."
     rich_utils.RICH_HELP = "Se [blue]'{command_path} {help_option}'[/]."
+
+
+def install() -> None:
+    """Danish texts in the parts of typer and click every command loads (called when the command line is
+    built); install_help adds the rest when help is shown."""
+    for module in (typer.core, click_core):
+        module._ = danish  # type: ignore[attr-defined]
 
     write_usage = formatting.HelpFormatter.write_usage
     if getattr(write_usage, "danish", False):
