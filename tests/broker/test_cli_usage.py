@@ -198,3 +198,15 @@ def test_commands_that_need_no_model_load_no_model_faiss_or_web_framework(
     )
     loaded = done.stderr.strip().splitlines()[-1]
     assert loaded == "LOADED:", done.stderr
+
+
+def test_the_ingest_report_explains_why_an_export_gives_more_documents_than_files(tmp_path: Path) -> None:
+    folder = tmp_path / "eksport"
+    folder.mkdir()
+    shutil.copy(ROOT / "corpus" / "eksport" / "aabenraa_dagsordener.jsonl", folder)
+    done = broker("ingest", str(folder), "--data", str(tmp_path / "data"))
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0].startswith("Filer – tilføjet: 1 ")
+    documents = int(re.search(r"Dokumenter i indekset: (\d+)", lines[1]).group(1))  # type: ignore[union-attr]
+    assert documents > 1 and "(en eksport rummer ét dokument pr. post)" in lines[1]
