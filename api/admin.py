@@ -11,7 +11,7 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.auth import Admin
+from api.auth import Admin, AdminReader
 from api.deps import get_engine
 from api.errors import error_response
 from broker.reindex import LAST_REINDEX, list_sources, reindex
@@ -104,7 +104,7 @@ class SourceIn(BaseModel):
 
 
 @router.get("/api/sources", summary="Registrerede kilder")
-def sources(_: Admin, settings: SettingsDep) -> dict[str, Any]:
+def sources(_: AdminReader, settings: SettingsDep) -> dict[str, Any]:
     return {"sources": list_sources(settings)}
 
 
@@ -180,7 +180,7 @@ def start_reindex(request: Request, who: Admin, settings: SettingsDep, engine: E
 
 
 @router.get("/api/reindex", summary="Status for genindeksering")
-def reindex_status(request: Request, _: Admin, engine: EngineDep) -> dict[str, Any]:
+def reindex_status(request: Request, _: AdminReader, engine: EngineDep) -> dict[str, Any]:
     job: ReindexJob = request.app.state.reindex_job
     with engine.store.snapshot():
         last = engine.store.get_json(LAST_REINDEX)

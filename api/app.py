@@ -7,15 +7,18 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import admin, documents, search
+from api.docs import add_docs
 from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
+from api.validation import describe
 from broker.access import KeyRing
 from broker.answer import Answerer
 from broker.search import Engine
@@ -54,6 +57,8 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package's own assets by add_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
             {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
@@ -74,11 +79,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            f"{'.'.join(str(p) for p in error.get('loc', ()) if p not in ('query', 'body'))}: {error.get('msg')}"
-            for error in exc.errors()
-        ]
-        return error_response(422, "Ugyldig forespørgsel: " + "; ".join(problems), "InvalidQuery")
+        return error_response(422, describe(exc.errors()), "InvalidQuery")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -99,6 +100,8 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
+    add_docs(app)
+    add_api_fallback(app, [search.router, documents.router, admin.router])
     # Outermost last: the access log sees every response, headers go on every response, limits come first.
     upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
     app.add_middleware(
@@ -112,3 +115,29 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     if STATIC.is_dir():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="web")
     return app
+
+
+def add_api_fallback(app: FastAPI, routers: list[APIRouter]) -> None:
+    """Under /api/ a path that exists with another method answers 405 with Allow, others 404, both as JSON;
+    without this the web page's static mount answers them with 404."""
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    @app.api_route("/api/{rest:path}", methods=methods, include_in_schema=False)
+    async def no_such_route(request: Request, rest: str) -> JSONResponse:
+        path = request.url.path
+        allowed = sorted(
+            {
+                method
+                for router in routers
+                for route in router.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(path)
+                for method in route.methods or ()
+            }
+        )
+        if allowed:
+            return JSONResponse(
+                {"error": "Metoden er ikke tilladt her.", "type": "HTTPError"},
+                status_code=405,
+                headers={"allow": ", ".join(allowed)},
+            )
+        return JSONResponse({"error": "Siden findes ikke.", "type": "HTTPError"}, status_code=404)

@@ -16,12 +16,14 @@ from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
 
+from broker import cli_text
 from broker.paths import SourcePaths
 from broker.reports import report_dict, result_dict
-from core.errors import BrokerError, InvalidQuery
+from core.errors import BrokerError, IndexMissing, InvalidQuery
 from core.settings import Settings
 from core.types import IngestReport, SearchFilters, SearchResult
 
+cli_text.install()
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
@@ -48,12 +50,23 @@ def emit_json(value: Any) -> None:
     sys.stdout.write(json.dumps(value, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
+DEMO_DATA = Path("data/demo")
+
+
+def demo_hint() -> str:
+    """After `make demo` the index is in data/demo, not in the default ./data: say so."""
+    if (DEMO_DATA / "broker.sqlite3").exists():
+        return f" Demo-indekset fra make demo ligger i {DEMO_DATA}: tilføj --data {DEMO_DATA}."
+    return ""
+
+
 def _run(action: Callable[[], T]) -> T:
     """Turn expected errors into one clear line and an exit status; never a traceback for a user mistake."""
     try:
         return action()
     except BrokerError as exc:
-        err.print(f"[bold red]Fejl:[/] {exc.message}")
+        message = exc.message + (demo_hint() if isinstance(exc, IndexMissing) else "")
+        err.print(f"[bold red]Fejl:[/] {escape(message)}")
         raise typer.Exit(exc.exit_code) from None
     except KeyboardInterrupt:
         err.print("Afbrudt.")
@@ -66,11 +79,13 @@ def _run(action: Callable[[], T]) -> T:
 def print_report(report: IngestReport) -> None:
     counts = report_dict(report)["counts"]
     out.print(
-        f"Tilføjet: {counts['added']}  Opdateret: {counts['updated']}  Uændret: {counts['unchanged']}  "
-        f"Fjernet: {counts['removed']}  Omdøbt: {counts['renamed']}  Fejlet: {counts['failed']}"
+        f"Filer – tilføjet: {counts['added']}  opdateret: {counts['updated']}  uændret: {counts['unchanged']}  "
+        f"fjernet: {counts['removed']}  omdøbt: {counts['renamed']}  fejlet: {counts['failed']}"
     )
+    files = sum(counts[name] for name in ("added", "updated", "unchanged", "renamed"))
+    note = " (en eksport rummer ét dokument pr. post)" if report.documents > files else ""
     out.print(
-        f"Dokumenter i indekset: {report.documents}  ·  nye tekststykker indlejret: {report.chunks_embedded} "
+        f"Dokumenter i indekset: {report.documents}{note}  ·  nye tekststykker indlejret: {report.chunks_embedded} "
         f"({report.embed_seconds:.1f} s)  ·  i alt {report.total_seconds:.1f} s"
     )
     for failure in report.failed:
@@ -79,9 +94,43 @@ def print_report(report: IngestReport) -> None:
         out.print(f"[yellow]  – {escape(skipped.path)}[/]: {escape(skipped.reason)}")
 
 
+class LogProgress:
+    """Progress as plain lines on stderr when it is not a terminal (make's output, a log file): a line every
+    `every_files` files or `every_seconds` seconds, and one when embedding starts."""
+
+    def __init__(self, every_files: int = 25, every_seconds: float = 10.0) -> None:
+        import time
+
+        self.clock = time.monotonic
+        self.every_files, self.every_seconds = every_files, every_seconds
+        self.started = self.last = self.clock()
+        self.files = 0
+
+    def _due(self) -> bool:
+        now = self.clock()
+        if now - self.last >= self.every_seconds:
+            self.last = now
+            return True
+        return False
+
+    def file(self, _: Path) -> None:
+        self.files += 1
+        if self.files % self.every_files == 0 or self._due():
+            self.last = self.clock()
+            err.print(f"Indlæser: {self.files} filer gennemgået ({self.clock() - self.started:.0f} s) …")
+
+    def stage(self, name: str) -> None:
+        if name == "scanned":
+            err.print(f"Indlæser: {self.files} filer gennemgået; indlejrer nye tekststykker …")
+        elif name == "embedded-batch" and self._due():
+            err.print(f"Indlejrer stadig … ({self.clock() - self.started:.0f} s)")
+
+
 @app.command()
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Filer og mapper (mapper gennemgås rekursivt).")],
+    paths: Annotated[
+        list[Path], typer.Argument(metavar="STI...", help="Filer og mapper (mapper gennemgås rekursivt).")
+    ],
     data: DataOpt = None,
     as_json: JsonOpt = False,
     max_failed: Annotated[
@@ -99,8 +148,10 @@ def ingest(
         if missing:
             raise InvalidQuery(f"Findes ikke: {', '.join(missing)}")
         embedder = load_embedder(settings.embedder, settings.threads)
-        progress = not as_json and sys.stderr.isatty()
-        return sync(paths, settings, embedder, progress=progress)
+        if as_json or sys.stderr.isatty():
+            return sync(paths, settings, embedder, progress=not as_json)
+        log = LogProgress()
+        return sync(paths, settings, embedder, on_file=log.file, on_stage=log.stage)
 
     report = _run(work)
     if as_json:
@@ -166,13 +217,27 @@ def print_understood(understood: dict[str, Any] | None, suggestion: str | None) 
         out.print(f"Mente du: [bold]{suggestion.replace('[', chr(92) + '[')}[/]?")
 
 
-def print_result(result: SearchResult) -> None:
+def print_result(result: SearchResult, *, by_municipality: bool = False) -> None:
     print_understood(result.understood, result.suggestion)
     if not result.results:
         out.print(f"Ingen resultater for »{result.query}«.")
         return
     out.print(f"[dim]{len(result.results)} resultater · {result.mode} · {result.took_ms:.0f} ms[/]\n")
+    if not by_municipality:
+        print_hits(result.results)
+        return
+    groups: dict[str, list[Any]] = {}  # in the order of each municipality's best hit
     for hit in result.results:
+        groups.setdefault(hit.municipality, []).append(hit)
+    for municipality, hits in groups.items():
+        name = municipality if municipality != "ukendt" else "Ukendt kommune"
+        count = f"{len(hits)} resultat" + ("er" if len(hits) != 1 else "")
+        out.print(f"[bold magenta]{escape(name)}[/] [dim]({count})[/]\n")
+        print_hits(hits)
+
+
+def print_hits(hits: list[Any]) -> None:
+    for hit in hits:
         where = " · ".join(
             part
             for part in (
@@ -192,7 +257,9 @@ def print_result(result: SearchResult) -> None:
 
 @app.command()
 def search(
-    query: Annotated[str, typer.Argument(help="Søgningen, fx 'familiebehandling i hjemmet'.")],
+    query: Annotated[
+        str, typer.Argument(metavar="SØGNING", help="Søgningen, fx 'familiebehandling i hjemmet'.")
+    ],
     data: DataOpt = None,
     k: Annotated[int, typer.Option("--k", help="Antal resultater.")] = 10,
     mode: Annotated[str, typer.Option("--mode", help="hybrid, dense eller lexical.")] = "hybrid",
@@ -207,6 +274,10 @@ def search(
     year_to: Annotated[int | None, typer.Option("--year-to", help="Til og med år.")] = None,
     collapse: Annotated[
         bool, typer.Option("--per-dokument", help="Kun bedste tekststykke pr. dokument.")
+    ] = False,
+    by_municipality: Annotated[
+        bool,
+        typer.Option("--pr-kommune", help="Saml resultaterne pr. kommune (kommunen med det bedste først)."),
     ] = False,
     as_json: JsonOpt = False,
 ) -> None:
@@ -230,7 +301,7 @@ def search(
     if as_json:
         emit_json(result_dict(result, SourcePaths(registered), admin=True))
     else:
-        print_result(result)
+        print_result(result, by_municipality=by_municipality)
 
 
 # -- eval ---------------------------------------------------------------------------------------
@@ -292,7 +363,9 @@ app.add_typer(sources_app, name="sources")
 
 @sources_app.command("add")
 def sources_add(
-    path: Annotated[Path, typer.Argument(help="Mappe (gennemgås rekursivt) eller JSON Lines-eksport.")],
+    path: Annotated[
+        Path, typer.Argument(metavar="STI", help="Mappe (gennemgås rekursivt) eller JSON Lines-eksport.")
+    ],
     name: Annotated[str | None, typer.Option("--name", help="Kildens navn (standard: mappens navn).")] = None,
     internal: Annotated[
         bool,
@@ -335,7 +408,9 @@ def sources_list(data: DataOpt = None, as_json: JsonOpt = False) -> None:
 
 @sources_app.command("remove")
 def sources_remove(
-    name: Annotated[str, typer.Argument(help="Kildens navn.")], data: DataOpt = None, as_json: JsonOpt = False
+    name: Annotated[str, typer.Argument(metavar="NAVN", help="Kildens navn.")],
+    data: DataOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Afregistrér en kilde og fjern dens dokumenter fra indekset."""
     from broker.reindex import remove_source
@@ -450,7 +525,7 @@ app.add_typer(keys_app, name="keys")
 
 @documents_app.command("set")
 def documents_set(
-    doc_id: Annotated[str, typer.Argument(help="Dokumentets id.")],
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Dokumentets id.")],
     internal: Annotated[
         bool, typer.Option("--internal/--public", help="Internt (kun for nøgler med ret) eller offentligt.")
     ],
@@ -469,7 +544,7 @@ def documents_set(
 
 @documents_app.command("delete")
 def documents_delete(
-    doc_id: Annotated[str, typer.Argument(help="Dokumentets id.")],
+    doc_id: Annotated[str, typer.Argument(metavar="ID", help="Dokumentets id.")],
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -522,7 +597,10 @@ def keys_new(
 @app.command()
 def ask(
     question: Annotated[
-        str, typer.Argument(help="Spørgsmålet, fx 'hvordan gør andre kommuner med børnesamtalen?'")
+        str,
+        typer.Argument(
+            metavar="SPØRGSMÅL", help="Spørgsmålet, fx 'hvordan gør andre kommuner med børnesamtalen?'"
+        ),
     ],
     data: DataOpt = None,
     kommune: Annotated[
@@ -568,6 +646,37 @@ def ask(
     out.print("\n[bold]Pr. kommune:[/] " + ", ".join(g["municipality"] for g in answer["by_municipality"]))
 
 
+PORT_UNAVAILABLE = 69  # EX_UNAVAILABLE: the address to listen on is taken or not allowed
+
+
+def listen_problem(host: str, port: int) -> str | None:
+    """Why the service could not listen on host:port, in Danish, or None when it can (checked by binding)."""
+    import errno
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError):
+        return f"Adressen »{host}« findes ikke. Brug fx --host 127.0.0.1."
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                return (
+                    f"Port {port} på {host} er allerede i brug (kører tjenesten allerede?). "
+                    "Stop det andet program, eller vælg en anden port med --port."
+                )
+            if exc.errno == errno.EACCES:
+                return f"Ingen adgang til port {port} på {host}. Vælg en port over 1024 med --port."
+            return (
+                f"Tjenesten kan ikke lytte på {host}:{port}. Vælg en anden adresse med --host eller --port."
+            )
+    return None
+
+
 @app.command()
 def serve(
     data: DataOpt = None,
@@ -582,6 +691,10 @@ def serve(
     import uvicorn
 
     settings = settings_for(data)
+    problem = listen_problem(host, port)
+    if problem:
+        err.print(f"[bold red]Fejl:[/] {escape(problem)}")
+        raise typer.Exit(PORT_UNAVAILABLE)
 
     def check() -> None:
         from broker.access import KeyRing
@@ -608,8 +721,30 @@ def serve(
     )
 
 
-def main() -> None:
-    app()
+def main(args: list[str] | None = None) -> None:
+    """The console entry point: usage mistakes become one Danish line and exit status 2."""
+    from typer._click import exceptions as click_errors
+
+    argv = sys.argv[1:] if args is None else list(args)
+    if (
+        len(argv) <= 1 or "--help" in argv
+    ):  # help is shown: by --help, or for a bare `broker` or `broker sources`
+        cli_text.install_help()
+    try:
+        code = app(argv, standalone_mode=False, prog_name="broker")
+    except click_errors.NoArgsIsHelpError as exc:
+        exc.show()
+        sys.exit(cli_text.USAGE_ERROR)
+    except click_errors.UsageError as exc:
+        err.print(f"[bold red]Fejl:[/] {escape(cli_text.usage_message(exc, argv))}")
+        sys.exit(cli_text.USAGE_ERROR)
+    except typer.Abort:
+        err.print("Afbrudt.")
+        sys.exit(130)
+    except click_errors.ClickException as exc:
+        err.print(f"[bold red]Fejl:[/] {escape(exc.format_message())}")
+        sys.exit(exc.exit_code)
+    sys.exit(code if isinstance(code, int) else 0)
 
 
 if __name__ == "__main__":

@@ -57,10 +57,8 @@ def generate_answer(answer: Answer, question: str, hits: list[Hit], settings: Se
         response = httpx.post(url, json=body, headers=headers, timeout=settings.llm_timeout_s)
         response.raise_for_status()
         text = str(response.json()["choices"][0]["message"]["content"])
-    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError) as exc:
-        answer.reason = (
-            f"Sprogmodellen svarede ikke ({type(exc).__name__}); svaret er udtrukket af teksterne."
-        )
+    except (httpx.HTTPError, ValueError, KeyError, IndexError, TypeError):
+        answer.reason = "Sprogmodellen svarede ikke; svaret er udtrukket af teksterne."
         return
     kept = checked_sentences(text, len(hits))
     if not kept:

@@ -166,7 +166,8 @@ class Store:
             from core.errors import IndexMissing
 
             raise IndexMissing(
-                f"Der er intet indeks i {path.parent}. Kør først: broker ingest MAPPE --data {path.parent}"
+                f"Der er intet indeks i datamappen {path.parent}. Indlæs dokumenter først (broker ingest MAPPE "
+                f"--data {path.parent}), eller vælg mappen med et indeks med --data MAPPE eller BROKER_DATA."
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()

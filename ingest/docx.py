@@ -176,9 +176,7 @@ def parse_docx(data: bytes) -> ParsedFile:
         document = docx.Document(io.BytesIO(data))
         items = list(document.iter_inner_content())
     except Exception as exc:  # python-docx raises many kinds for broken packages
-        raise BadFile(
-            f"Word-filen er beskadiget og kan ikke læses ({type(exc).__name__})", code="corrupt"
-        ) from exc
+        raise BadFile("Word-filen er beskadiget og kan ikke læses", code="corrupt") from exc
 
     blocks: list[Block] = []
     items_in_list: list[str] = []

@@ -42,9 +42,7 @@ def _open(data: bytes) -> Any:
     except BadFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise BadFile(
-            f"PDF-filen er beskadiget og kan ikke læses ({type(exc).__name__})", code="corrupt"
-        ) from exc
+        raise BadFile("PDF-filen er beskadiget og kan ikke læses", code="corrupt") from exc
     except RecursionError as exc:
         raise BadFile("PDF-filen er beskadiget (uendelig henvisning i strukturen)", code="corrupt") from exc
     return reader

@@ -82,8 +82,8 @@ def _child(conn: Any, kind: str, data: bytes, ocr: bool, deadline: float | None)
         conn.send(("error", type(exc).__name__, exc.message, getattr(exc, "code", "")))
     except MemoryError:
         conn.send(("error", "BadFile", "Filen kræver for meget hukommelse at læse", "too_large"))
-    except BaseException as exc:  # a parser bug must become a per-file failure, not a crash
-        conn.send(("error", "BadFile", f"Filen kunne ikke læses ({type(exc).__name__}: {exc})", "corrupt"))
+    except BaseException:  # a parser bug must become a per-file failure, not a crash
+        conn.send(("error", "BadFile", "Filen kunne ikke læses (uventet fejl under læsningen)", "corrupt"))
     finally:
         conn.close()
 
