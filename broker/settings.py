@@ -85,6 +85,14 @@ class Settings(BaseSettings):
     upload_parse_timeout_s: float = 60.0
     max_request_kb: int = 256
 
+    # `broker serve` under many idle or half-sent connections (slow-loris): a connection must send its request
+    # head within http_header_timeout_s (counted from connecting or from the previous response); at
+    # http_max_connections open connections a new one closes the oldest still waiting for its head (503 when
+    # all are busy). Keep the cap well under the open-file limit (1,024 by default; the systemd unit raises it).
+    http_header_timeout_s: float = 10.0
+    http_keep_alive_s: int = 5  # idle time allowed between two requests on one connection
+    http_max_connections: int = 500
+
     @field_validator("embed_cache", mode="before")
     @classmethod
     def _empty_is_off(cls, value: object) -> object:
