@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from broker.errors import InvalidQuery, NotFound
-from broker.indexing import sync
+from broker.indexing import storage_errors, sync
 from broker.lock import WriteLock
 from broker.settings import Settings
 from broker.types import FileFailure, IngestReport
@@ -31,7 +31,7 @@ def add_source(
         raise InvalidQuery(
             f"Ugyldigt kildenavn »{name}«: brug bogstaver, tal, mellemrum, punktum og bindestreg."
         )
-    with WriteLock(settings.lock_path):
+    with storage_errors(settings.data_dir), WriteLock(settings.lock_path):
         store = Store(settings.db_path)
         try:
             with store.write():
@@ -60,12 +60,13 @@ def list_sources(settings: Settings) -> list[dict[str, Any]]:
 
 def remove_source(settings: Settings, name: str, embedder: Embedder) -> IngestReport:
     """Unregister a source and remove its documents from the index at once."""
-    store = Store(settings.db_path)
-    try:
-        with WriteLock(settings.lock_path), store.write():
-            path = store.unregister_source(name)
-    finally:
-        store.close()
+    with storage_errors(settings.data_dir):
+        store = Store(settings.db_path)
+        try:
+            with WriteLock(settings.lock_path), store.write():
+                path = store.unregister_source(name)
+        finally:
+            store.close()
     if path is None:
         raise NotFound(f"Ingen kilde ved navn »{name}«. Se listen med: broker sources list")
     return sync([], settings, embedder, removal_roots=[Path(path)])
@@ -85,7 +86,8 @@ def reindex(
     A source whose folder or file is missing altogether (an unmounted share, say) is reported as failed and
     its documents are kept: a missing folder is far more often an outage than a deliberate deletion.
     """
-    sources = list_sources(settings)
+    with storage_errors(settings.data_dir):  # a read-only data directory fails here already
+        sources = list_sources(settings)
     if not sources:
         raise InvalidQuery("Der er ingen registrerede kilder. Tilføj en med: broker sources add MAPPE")
     present = [Path(s["path"]) for s in sources if Path(s["path"]).exists()]

@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     chunk_max_words: int = 300
     chunk_overlap_words: int = 30
     chunk_max_tokens: int = 480
+    # A document that gives more chunks than this is refused (code "too_many_chunks"; in an export only that
+    # record): 2,000 chunks are about 440,000 words, some 1,000 pages, and take long to embed. It bounds the
+    # work a single huge text can cause; chunking runs inside the parse time limit too.
+    max_chunks_per_document: int = 2000
 
     # Dense index: exact search up to ann_threshold vectors, then an approximate index.
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
