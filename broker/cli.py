@@ -696,18 +696,25 @@ def serve(
         err.print(f"[bold red]Fejl:[/] {escape(problem)}")
         raise typer.Exit(PORT_UNAVAILABLE)
 
-    def check() -> None:
+    def check() -> bool:
         from broker.access import KeyRing
         from broker.search import Engine
 
-        KeyRing.from_settings(settings)  # a bad key configuration is a clear error too
+        ring = KeyRing.from_settings(settings)  # a bad or empty key configuration is a clear error too
         Engine(settings).close()  # a missing or mismatched index is a clear error before the server starts
+        return ring.reads_need_key
 
-    _run(check)
+    from broker.serving import GuardedH11Protocol
+    from broker.serving import log_config as guarded_log_config
+
+    reads_need_key = _run(check)
+    GuardedH11Protocol.configure(settings)  # workers started by uvicorn read the same BROKER_* environment
     os.environ["BROKER_DATA"] = str(settings.data_dir)
     err.print(f"Vidensmægler kører på http://{host}:{port}/  (API-dokumentation: http://{host}:{port}/docs)")
+    if not reads_need_key:
+        err.print("Læsning er åben for alle: der er ingen læser- eller internnøgle sat op.")
     # The service's own access log (no keys, no query strings) replaces uvicorn's, which logs query strings.
-    log_config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    log_config = guarded_log_config(copy.deepcopy(uvicorn.config.LOGGING_CONFIG))
     log_config["loggers"]["vidensmaegler"] = {"handlers": ["default"], "level": "INFO", "propagate": False}
     uvicorn.run(
         "api.main:app",
@@ -718,6 +725,10 @@ def serve(
         log_config=log_config,
         access_log=False,
         server_header=False,
+        http="broker.serving:GuardedH11Protocol",
+        timeout_keep_alive=settings.http_keep_alive_s,
+        # uvicorn counts the connection asking too, so one more lets every connection under the cap be served.
+        limit_concurrency=GuardedH11Protocol.max_connections + 1,
     )
 
 

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from broker.indexing import sync
+from broker.indexing import storage_errors, sync
 from core.errors import InvalidQuery, NotFound
 from core.settings import Settings
 from core.types import FileFailure, IngestReport
@@ -39,7 +39,7 @@ def add_source(
         raise InvalidQuery(
             f"Ugyldigt kildenavn »{name}«: brug bogstaver, tal, mellemrum, punktum og bindestreg."
         )
-    with WriteLock(settings.lock_path):
+    with storage_errors(settings.data_dir), WriteLock(settings.lock_path):
         store = Store(settings.db_path)
         try:
             with store.write():
@@ -71,14 +71,15 @@ def list_sources(settings: Settings) -> list[dict[str, Any]]:
 
 def remove_source(settings: Settings, name: str, embedder: Embedder) -> IngestReport:
     """Unregister a source and remove its documents from the index at once."""
-    store = Store(settings.db_path)
-    try:
-        with WriteLock(settings.lock_path), store.write():
-            path = store.unregister_source(name)
-            if name in (following := store.get_json(FOLLOW_LINKS) or []):
-                store.set_json(FOLLOW_LINKS, [n for n in following if n != name])
-    finally:
-        store.close()
+    with storage_errors(settings.data_dir):
+        store = Store(settings.db_path)
+        try:
+            with WriteLock(settings.lock_path), store.write():
+                path = store.unregister_source(name)
+                if name in (following := store.get_json(FOLLOW_LINKS) or []):
+                    store.set_json(FOLLOW_LINKS, [n for n in following if n != name])
+        finally:
+            store.close()
     if path is None:
         raise NotFound(f"Ingen kilde ved navn »{name}«. Se listen med: broker sources list")
     return sync([], settings, embedder, removal_roots=[Path(path)])
@@ -98,7 +99,8 @@ def reindex(
     A source whose folder or file is missing altogether (an unmounted share, say) is reported as failed and
     its documents are kept: a missing folder is far more often an outage than a deliberate deletion.
     """
-    sources = list_sources(settings)
+    with storage_errors(settings.data_dir):  # a read-only data directory fails here already
+        sources = list_sources(settings)
     if not sources:
         raise InvalidQuery("Der er ingen registrerede kilder. Tilføj en med: broker sources add MAPPE")
     present = [Path(s["path"]) for s in sources if _usable(s["path"])]

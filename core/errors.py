@@ -29,6 +29,19 @@ class BadFile(BrokerError):
         self.code = code
 
 
+class ReaderFault(BadFile):
+    """Reading a file failed on our side (a bug in a parser, a missing library), not because of the file.
+
+    A per-file failure like BadFile, so one never stops a batch, but with its own code "internal"; the
+    traceback goes to the operator's log.
+    """
+
+    http_status = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, code="internal")
+
+
 class NeedsOCR(BadFile):
     """A scanned document with no text layer and no OCR engine installed."""
 

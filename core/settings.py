@@ -33,6 +33,10 @@ class Settings(BaseSettings):
     chunk_max_words: int = 300
     chunk_overlap_words: int = 30
     chunk_max_tokens: int = 480
+    # A document that gives more chunks than this is refused (code "too_many_chunks"; in an export only that
+    # record): 2,000 chunks are about 440,000 words, some 1,000 pages, and take long to embed. It bounds the
+    # work a single huge text can cause; chunking runs inside the parse time limit too.
+    max_chunks_per_document: int = 2000
 
     # Dense index: exact search up to ann_threshold vectors, then an approximate index.
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = "auto"
@@ -84,6 +88,14 @@ class Settings(BaseSettings):
     upload_max_files: int = 20  # per request
     upload_parse_timeout_s: float = 60.0
     max_request_kb: int = 256
+
+    # `broker serve` under many idle or half-sent connections (slow-loris): a connection must send its request
+    # head within http_header_timeout_s (counted from connecting or from the previous response); at
+    # http_max_connections open connections a new one closes the oldest still waiting for its head (503 when
+    # all are busy). Keep the cap well under the open-file limit (1,024 by default; the systemd unit raises it).
+    http_header_timeout_s: float = 10.0
+    http_keep_alive_s: int = 5  # idle time allowed between two requests on one connection
+    http_max_connections: int = 500
 
     @field_validator("embed_cache", mode="before")
     @classmethod

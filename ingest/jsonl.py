@@ -105,6 +105,17 @@ def record_from_object(obj: dict[str, Any], line_number: int) -> ExportRecord:
     )
 
 
+def _lines(data: bytes) -> list[str | None]:
+    """The export's lines as text; None for a line with a raw NUL byte, which no JSON text carries (decoding
+    would drop the NUL silently and keep a damaged record). UTF-16 carries NULs by design: decoded whole."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return list(decode_text(data).split("\n"))
+    raw = data.replace(b"\r\n", b"\n").split(b"\n")
+    if b"\x00" not in data:  # the common case: one decoding for the whole file, as before
+        return list(decode_text(data).split("\n"))
+    return [None if b"\x00" in line else decode_text(line) for line in raw]
+
+
 def parse_jsonl(data: bytes) -> tuple[list[ExportRecord], list[str]]:
     """Parse a JSON Lines export into records.
 
@@ -113,7 +124,10 @@ def parse_jsonl(data: bytes) -> tuple[list[ExportRecord], list[str]]:
     """
     records: list[ExportRecord] = []
     problems: list[str] = []
-    for number, line in enumerate(decode_text(data).split("\n"), start=1):
+    for number, line in enumerate(_lines(data), start=1):
+        if line is None:
+            problems.append(f"Linje {number}: posten indeholder binære tegn (NUL-byte) og er sprunget over")
+            continue
         if not line.strip():
             continue
         try:
