@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, documents, search
+from api import admin, documents, matrix, search
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
 from broker.access import KeyRing
 from broker.answer import Answerer
@@ -96,6 +96,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         return JSONResponse({"error": "Der skete en intern fejl. Prøv igen.", "type": "InternalError"}, 500)
 
     app.include_router(search.router)
+    app.include_router(matrix.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
     # Outermost last: the access log sees every response, headers go on every response, limits come first.

@@ -52,6 +52,9 @@ CASES_RE = re.compile(
     r"(?:pr\.|per|for hver|om året pr\.)\s*(?:fuldtids)?(?:rådgiver|sagsbehandler|socialrådgiver|medarbejder)",
     re.I,
 )
+CASES_EACH_RE = re.compile(
+    rf"{_B}(?:højst\s+|maksimalt\s+|under\s+)?{_RANGE}\s+(?:børne)?sager\s+hver\b", re.I
+)
 CASE_COUNT_RE = re.compile(rf"{_B}sagstal(?:let)?\s+(?:på|er|var|af|til)\s+(?:ca\.\s+)?{_RANGE}\b", re.I)
 AMOUNT_RE = re.compile(
     r"(?<![\w,.])(?P<n>\d{1,3}(?:\.\d{3})+|\d+(?:,\d+)?)\s*(?P<scale>mio\.|millioner|mia\.)?\s*"
@@ -130,7 +133,9 @@ def _paragraph(match: re.Match[str], law: str) -> Value:
     full = ref + (f", nr. {match.group('nr')}" if match.group("nr") else "")
     own = f"{law} {full}"
     other = None
-    for moved in thesaurus().paragraphs:
+    # Placement (§ 52, stk. 3, nr. 8) did not go to the supportive measures of Barnets Lov § 32.
+    placement = law == "SEL" and ref == "§ 52, stk. 3" and match.group("nr") == "8"
+    for moved in [] if placement else thesaurus().paragraphs:
         # A reference to a part of a moved paragraph ("§ 50, stk. 1") moved with it.
         if law == "SEL" and (ref == moved.old or ref.startswith(moved.old + ",")):
             other = f"BL {moved.new}"
@@ -169,7 +174,7 @@ def extract(
         if span:
             add(m.start(), m.end(), Value("sagstal", m.group(0), f"{_range_text(*span)} sager pr. rådgiver",
                                           *span, "sager"))  # fmt: skip
-    for m in CASE_COUNT_RE.finditer(text):
+    for m in [*CASES_EACH_RE.finditer(text), *CASE_COUNT_RE.finditer(text)]:
         span = _span(m.group("a"), m.group("b"))
         if span:
             add(m.start(), m.end(), Value("sagstal", m.group(0), f"{_range_text(*span)} sager pr. rådgiver",

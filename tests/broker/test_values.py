@@ -44,6 +44,7 @@ def test_case_counts_per_caseworker_in_several_phrasings() -> None:
     ]
     assert normalized("gennemsnitligt 32 børn pr. rådgiver", "sagstal") == ["32 sager pr. rådgiver"]
     assert normalized("Sagstallet er 15-25 i modellen.", "sagstal") == ["15-25 sager pr. rådgiver"]
+    assert normalized("Rådgiverne har højst 25 børnesager hver.", "sagstal") == ["25 sager pr. rådgiver"]
 
 
 def test_amounts_with_thousands_millions_and_unit_price() -> None:
@@ -72,6 +73,7 @@ def test_a_paragraph_of_serviceloven_reads_the_same_as_its_barnets_lov_successor
 def test_a_bare_paragraph_is_read_by_the_documents_year_and_an_unmoved_one_keeps_its_law() -> None:
     assert normalized("støtte efter § 32", year=2025) == ["BL § 32 (SEL § 52, stk. 3)"]
     assert normalized("handleplan efter § 140", year=2019) == ["SEL § 140"]
+    assert normalized("anbringelse efter servicelovens § 52, stk. 3, nr. 8") == ["SEL § 52, stk. 3, nr. 8"]
     assert normalized("efter § 50 blev sagen lukket", year=2019) == ["BL § 20 (SEL § 50)"]  # not "§ 50b"
 
 

@@ -1,0 +1,108 @@
+"""Routes for the practice matrix (aspects × municipalities) and its exports as CSV and as a Word note."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+
+from api.auth import Reader
+from api.deps import get_engine, get_filters
+from broker.matrix import MAX_NOTE_ITEMS, compare_matrix, note_items
+from broker.note_docx import matrix_csv, matrix_docx, note_docx
+from broker.search import Engine
+from broker.types import SearchFilters
+
+router = APIRouter()
+
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+Topic = Annotated[
+    str, Query(min_length=1, max_length=2000, description="Emnet.", examples=["familiebehandling"])
+]
+Columns = Annotated[
+    list[str], Query(description="2-6 kommuner (kolonnerne).", examples=[["Vesthimmerland", "Lolland"]])
+]
+Aspects = Annotated[
+    list[str] | None,
+    Query(description="Kun disse aspekter (rækkerne), fx lovgrundlag.", examples=[["lovgrundlag"]]),
+]
+
+
+def _matrix(
+    engine: Engine, filters: SearchFilters, q: str, kommune: list[str], aspect: list[str] | None
+) -> Any:
+    return compare_matrix(engine, q, kommune, aspects=aspect, filters=filters)
+
+
+@router.get(
+    "/api/compare/matrix", tags=["søgning"], summary="Sammenlign praksis som matrix: aspekter × kommuner"
+)
+def matrix(
+    engine: Annotated[Engine, Depends(get_engine)],
+    filters: Annotated[SearchFilters, Depends(get_filters)],
+    q: Topic,
+    kommune: Columns,
+    aspect: Aspects = None,
+) -> dict[str, Any]:
+    """For hvert aspekt (målgruppe, lovgrundlag, omfang og varighed …) og hver kommune det bedste tekststykke om
+    emnet med kildehenvisning og de tal, der står i det (varigheder, frister, sagstal, beløb, §§). En celle er
+    tom (`passage: null`), når intet tekststykke handler tydeligt nok om både emnet og aspektet."""
+    return dict(_matrix(engine, filters, q, kommune, aspect))
+
+
+def _attachment(content: bytes | str, media_type: str, name: str) -> Response:
+    return Response(
+        content, media_type=media_type, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
+@router.get("/api/compare/matrix.csv", tags=["søgning"], summary="Matrixen som CSV")
+def matrix_as_csv(
+    request: Request,
+    engine: Annotated[Engine, Depends(get_engine)],
+    filters: Annotated[SearchFilters, Depends(get_filters)],
+    q: Topic,
+    kommune: Columns,
+    aspect: Aspects = None,
+) -> Response:
+    """Én linje pr. celle: aspekt, kommune, tal, citat, dokument, titel, år, side, afsnit og link."""
+    found = _matrix(engine, filters, q, kommune, aspect)
+    return _attachment(
+        matrix_csv(found, str(request.base_url)), "text/csv; charset=utf-8", "sammenligning.csv"
+    )
+
+
+@router.get("/api/compare/matrix.docx", tags=["søgning"], summary="Matrixen som vidensnotat (Word)")
+def matrix_as_docx(
+    request: Request,
+    engine: Annotated[Engine, Depends(get_engine)],
+    filters: Annotated[SearchFilters, Depends(get_filters)],
+    q: Topic,
+    kommune: Columns,
+    aspect: Aspects = None,
+) -> Response:
+    """Et dansk notat med spørgsmålet, datoen, matrixen og hvert citat med fuld kildehenvisning."""
+    found = _matrix(engine, filters, q, kommune, aspect)
+    return _attachment(matrix_docx(found, str(request.base_url)), DOCX, "sammenligning.docx")
+
+
+class NoteItem(BaseModel):
+    chunk_id: int = Field(ge=0, description="Tekststykkets id (fra matrixen eller en søgning).")
+    aspect: str | None = Field(default=None, max_length=100, description="Aspektet, cellen hører til.")
+
+
+class NoteRequest(BaseModel):
+    question: str = Field(min_length=1, max_length=2000, examples=["Familiebehandling i tre kommuner"])
+    items: list[NoteItem] = Field(max_length=MAX_NOTE_ITEMS)
+
+
+@router.post("/api/compare/note.docx", tags=["søgning"], summary="Et notat af udvalgte tekststykker (Word)")
+def note_as_docx(
+    request: Request, body: NoteRequest, engine: Annotated[Engine, Depends(get_engine)], caller: Reader
+) -> Response:
+    """Tekststykkerne læses igen fra indekset; et tekststykke, nøglen ikke må se, kommer ikke med."""
+    items = note_items(engine, [i.model_dump() for i in body.items], include_internal=caller.sees_internal)
+    today = engine.today().isoformat()
+    return _attachment(note_docx(body.question, today, items, str(request.base_url)), DOCX, "notat.docx")
