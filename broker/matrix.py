@@ -14,7 +14,9 @@ from broker.errors import InvalidQuery
 from broker.filters import resolve_municipality
 from broker.search import Engine, validate_query
 from broker.types import SearchFilters
+from index.analysis import analyze
 from index.store import ChunkRow
+from index.thesaurus import thesaurus
 
 MIN_COMPARE = 2
 MAX_COMPARE = 6
@@ -28,11 +30,14 @@ class Floors:
     Calibrated on corpus/compare.jsonl (see the README): `aspect` is the least aspect evidence (a heading
     naming the aspect is 2, each cue word 0.5, a value of the aspect's kind 1); `topic` is how close in
     meaning (e5 cosine) the passage's document must come to the topic at its best passage; `topic_margin` lets
-    a passage count for the topic only within this distance of its municipality's best passage."""
+    a passage count for the topic only within this distance of its municipality's best passage. A document
+    that uses at most half of the topic's words (or none of its thesaurus phrases) must reach `meaning_only`:
+    e5 finds an SSP report "close" to family treatment, but it never says "familiebehandling"."""
 
     aspect: float = 1.5
     topic: float = 0.82
     topic_margin: float = 0.04
+    meaning_only: float = 0.88  # a document that does not use the topic's own words must come this close
 
 
 TOPIC_WEIGHT = 10.0  # per unit of cosine: 0.05 closer to the topic weighs as one cue word
@@ -44,6 +49,7 @@ class Candidate:
     row: ChunkRow
     dense: float
     lexical: bool
+    words: float = 0.0  # share of the topic's words its document uses (1.0 for a thesaurus phrase)
 
 
 def compare_matrix(
@@ -83,6 +89,7 @@ def compare_matrix(
             columns[name] = [
                 Candidate(row, dense.get(cid, 0.0), cid in lexical) for cid, row in found.items()
             ]
+            _mark_words(columns[name], plan.terms, thesaurus().expand(topic).terms)
     result_rows = []
     for aspect in rows_wanted:
         cells = [_cell(aspect, name, columns[name], floors) for name in names]
@@ -98,6 +105,21 @@ def compare_matrix(
     }
 
 
+def _mark_words(candidates: list[Candidate], terms: list[str], expansions: dict[str, float]) -> None:
+    """Per document, the share of the topic's own terms its passages use; a thesaurus phrase counts fully."""
+    own = set(terms)
+    phrases = [set(phrase.split()) for phrase in expansions]
+    used: dict[str, set[str]] = {}
+    for c in candidates:
+        used.setdefault(c.row.doc_id, set()).update(analyze(c.row.text))
+    for c in candidates:
+        words = used[c.row.doc_id]
+        share = len(own & words) / len(own) if own else 0.0
+        if any(phrase and phrase <= words for phrase in phrases):
+            share = 1.0
+        c.words = share
+
+
 def on_topic(candidates: list[Candidate], floors: Floors) -> list[Candidate]:
     """The passages that may fill a cell: in a document close enough to the topic, and near the best."""
     if not candidates:
@@ -109,7 +131,9 @@ def on_topic(candidates: list[Candidate], floors: Floors) -> list[Candidate]:
     return [
         c
         for c in candidates
-        if best_of_doc[c.row.doc_id] >= floors.topic and c.dense >= best - floors.topic_margin
+        if best_of_doc[c.row.doc_id]
+        >= (floors.topic if c.words > 0.5 else max(floors.topic, floors.meaning_only))
+        and c.dense >= best - floors.topic_margin
     ]
 
 
