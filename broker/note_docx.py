@@ -97,6 +97,10 @@ def matrix_docx(matrix: dict[str, Any], base_url: str = "") -> bytes:
     doc.add_heading("Matrix", level=2)
     table = doc.add_table(rows=1, cols=len(names) + 1)
     table.style = "Table Grid"
+    table.autofit = False
+    section = doc.sections[0]
+    usable = section.page_width - section.left_margin - section.right_margin
+    widths = [Cm(3.5), *[int((usable - Cm(3.5)) / len(names))] * len(names)]
     for i, text in enumerate(["Aspekt", *names]):
         table.rows[0].cells[i].text = text
         table.rows[0].cells[i].paragraphs[0].runs[0].bold = True
@@ -123,6 +127,9 @@ def matrix_docx(matrix: dict[str, Any], base_url: str = "") -> bytes:
                 )
                 paragraph.add_run(short + " ")
             paragraph.add_run(f"[{len(items)}]")
+    for row_cells in table.rows:
+        for cell, width in zip(row_cells.cells, widths, strict=True):
+            cell.width = width  # Word and LibreOffice both read the width from each cell
     doc.add_paragraph("– betyder, at intet tekststykke handlede tydeligt nok om både emnet og aspektet.")
     _write_sources(doc, items, base_url)
     return _save(doc)

@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import csv
 import io
+import shutil
+import subprocess
 import zipfile
+from pathlib import Path
 
 import pytest
 from docx import Document
+from pypdf import PdfReader
 
 from broker.errors import InvalidQuery
 from broker.matrix import compare_matrix
@@ -110,3 +114,18 @@ def test_the_docx_note_reads_back_with_question_date_matrix_and_citations(family
     assert "Vesthimmerland: Kvalitetsstandard for familiebehandling efter Barnets Lov (2024), side 1" in cited
     assert "Familiebehandling er en støttende indsats efter Barnets Lov § 32." in text
     assert "Link: /api/documents/" in text
+
+
+def test_the_docx_note_renders_in_libreoffice(family: dict, tmp_path: Path) -> None:
+    soffice = shutil.which("soffice")
+    assert soffice, "LibreOffice mangler: kør ./scripts/setup-system.sh --test"
+    note = tmp_path / "notat.docx"
+    note.write_bytes(matrix_docx({**family, "date": "2026-12-01"}))
+    subprocess.run(
+        [soffice, f"-env:UserInstallation=file://{tmp_path}/profile", "--headless", "--convert-to", "pdf",
+         "--outdir", str(tmp_path), str(note)],
+        check=True, capture_output=True, timeout=180,
+    )  # fmt: skip
+    text = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(tmp_path / "notat.pdf").pages)
+    assert "Sammenligning af praksis: familiebehandling" in text and "Dato: 1. december 2026" in text
+    assert "Kilder og citater" in text and "Vesthimmerland: Kvalitetsstandard for familiebehandling" in text
