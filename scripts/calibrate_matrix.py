@@ -23,7 +23,7 @@ def main() -> None:
     fit, held = tasks[1::2], tasks[0::2]
     rows = []
     for aspect, topic, margin in itertools.product(
-        (1.0, 1.5, 2.0, 2.5), (0.76, 0.78, 0.80, 0.82), (0.04, 0.06, 0.08, 1.0)
+        (1.0, 1.5, 2.0, 2.5), (0.76, 0.78, 0.80, 0.82, 0.84, 0.86), (0.02, 0.04, 0.06, 0.08, 1.0)
     ):
         floors = Floors(aspect, topic, margin)
         a, b = evaluate_compare(engine, fit, floors), evaluate_compare(engine, held, floors)
