@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import get_engine, get_filters
+from broker.errors import InvalidQuery
 from broker.matrix import MAX_NOTE_ITEMS, compare_matrix, note_items
 from broker.note_docx import matrix_csv, matrix_docx, note_docx
-from broker.search import Engine
+from broker.search import Engine, validate_query
 from broker.types import SearchFilters
 
 router = APIRouter()
@@ -88,21 +89,32 @@ def matrix_as_docx(
     return _attachment(matrix_docx(found, str(request.base_url)), DOCX, "sammenligning.docx")
 
 
-class NoteItem(BaseModel):
-    chunk_id: int = Field(ge=0, description="Tekststykkets id (fra matrixen eller en søgning).")
-    aspect: str | None = Field(default=None, max_length=100, description="Aspektet, cellen hører til.")
+NOTE_ITEM = re.compile(r"^(\d{1,18})(?::(.{1,100}))?$", re.S)
 
 
-class NoteRequest(BaseModel):
-    question: str = Field(min_length=1, max_length=2000, examples=["Familiebehandling i tre kommuner"])
-    items: list[NoteItem] = Field(max_length=MAX_NOTE_ITEMS)
-
-
-@router.post("/api/compare/note.docx", tags=["søgning"], summary="Et notat af udvalgte tekststykker (Word)")
+@router.get("/api/compare/note.docx", tags=["søgning"], summary="Et notat af udvalgte tekststykker (Word)")
 def note_as_docx(
-    request: Request, body: NoteRequest, engine: Annotated[Engine, Depends(get_engine)], caller: Reader
+    request: Request,
+    engine: Annotated[Engine, Depends(get_engine)],
+    caller: Reader,
+    q: Annotated[str, Query(min_length=1, max_length=2000, description="Notatets spørgsmål eller emne.")],
+    item: Annotated[
+        list[str],
+        Query(
+            max_length=MAX_NOTE_ITEMS,
+            description="Tekststykker som chunk_id eller chunk_id:aspekt, fx 42:lovgrundlag (gentages).",
+            examples=[["42:lovgrundlag"]],
+        ),
+    ],
 ) -> Response:
     """Tekststykkerne læses igen fra indekset; et tekststykke, nøglen ikke må se, kommer ikke med."""
-    items = note_items(engine, [i.model_dump() for i in body.items], include_internal=caller.sees_internal)
-    today = engine.today().isoformat()
-    return _attachment(note_docx(body.question, today, items, str(request.base_url)), DOCX, "notat.docx")
+    refs = []
+    for value in item:
+        match = NOTE_ITEM.match(value.strip())
+        if match is None:
+            raise InvalidQuery(f"Ugyldigt tekststykke »{value[:40]}«: skriv chunk_id eller chunk_id:aspekt.")
+        refs.append({"chunk_id": int(match.group(1)), "aspect": match.group(2)})
+    items = note_items(engine, refs, include_internal=caller.sees_internal)
+    question = validate_query(q)
+    note = note_docx(question, engine.today().isoformat(), items, str(request.base_url))
+    return _attachment(note, DOCX, "notat.docx")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import re
 from typing import Any
 
 from docx import Document
@@ -15,6 +16,14 @@ MONTHS = ("januar", "februar", "marts", "april", "maj", "juni", "juli", "august"
           "november", "december")  # fmt: skip
 CELL_CHARS = 160
 CSV_FIELDS = ("aspekt", "kommune", "værdier", "citat", "dokument", "titel", "år", "side", "afsnit", "link")
+
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def _xml(text: object) -> str:
+    """Text Word can hold: control characters (which XML forbids) become spaces."""
+    return _NOT_XML.sub(" ", str(text))
 
 
 def danish_date(iso: str) -> str:
@@ -61,13 +70,13 @@ def _write_sources(doc: Any, items: list[dict[str, Any]], base_url: str) -> None
         doc.add_paragraph("Ingen tekststykker.")
     for n, item in enumerate(items, 1):
         paragraph = doc.add_paragraph()
-        paragraph.add_run(_citation_text(n, item)).bold = True
+        paragraph.add_run(_xml(_citation_text(n, item))).bold = True
         if item.get("aspect_title"):
-            paragraph.add_run(f" Aspekt: {item['aspect_title']}.")
+            paragraph.add_run(_xml(f" Aspekt: {item['aspect_title']}."))
         if item.get("values"):
-            paragraph.add_run(" Tal: " + "; ".join(v["normalized"] for v in item["values"]) + ".")
-        doc.add_paragraph(f"»{item['passage']['quote']}«", style="Quote")
-        doc.add_paragraph(f"Link: {_link(base_url, item['passage']['url'])}")
+            paragraph.add_run(_xml(" Tal: " + "; ".join(v["normalized"] for v in item["values"]) + "."))
+        doc.add_paragraph(_xml(f"»{item['passage']['quote']}«"), style="Quote")
+        doc.add_paragraph(_xml(f"Link: {_link(base_url, item['passage']['url'])}"))
 
 
 def _new_document(title: str, question: str, date: str, landscape: bool) -> Any:
@@ -78,11 +87,11 @@ def _new_document(title: str, question: str, date: str, landscape: bool) -> Any:
         section.page_width, section.page_height = section.page_height, section.page_width
         section.left_margin = section.right_margin = Cm(1.8)
     doc.styles["Normal"].font.size = Pt(10)
-    doc.core_properties.title = title
+    doc.core_properties.title = _xml(title)[:250]
     doc.core_properties.language = "da-DK"
-    doc.add_heading(title, level=1)
+    doc.add_heading(_xml(title), level=1)
     doc.add_paragraph().add_run("Spørgsmål: ").bold = True
-    doc.paragraphs[-1].add_run(question)
+    doc.paragraphs[-1].add_run(_xml(question))
     doc.add_paragraph().add_run("Dato: ").bold = True
     doc.paragraphs[-1].add_run(danish_date(date))
     return doc
@@ -93,7 +102,7 @@ def matrix_docx(matrix: dict[str, Any], base_url: str = "") -> bytes:
     names = matrix["municipalities"]
     title = f"Sammenligning af praksis: {matrix['query']}"
     doc = _new_document(title, matrix["query"], matrix["date"], landscape=len(names) > 2)
-    doc.add_paragraph("Kommuner: " + ", ".join(names) + ".")
+    doc.add_paragraph(_xml("Kommuner: " + ", ".join(names) + "."))
     doc.add_heading("Matrix", level=2)
     table = doc.add_table(rows=1, cols=len(names) + 1)
     table.style = "Table Grid"
@@ -102,12 +111,12 @@ def matrix_docx(matrix: dict[str, Any], base_url: str = "") -> bytes:
     usable = section.page_width - section.left_margin - section.right_margin
     widths = [Cm(3.5), *[int((usable - Cm(3.5)) / len(names))] * len(names)]
     for i, text in enumerate(["Aspekt", *names]):
-        table.rows[0].cells[i].text = text
+        table.rows[0].cells[i].text = _xml(text)
         table.rows[0].cells[i].paragraphs[0].runs[0].bold = True
     items: list[dict[str, Any]] = []
     for row in matrix["rows"]:
         cells = table.add_row().cells
-        cells[0].text = row["title"]
+        cells[0].text = _xml(row["title"])
         for i, cell in enumerate(row["cells"], 1):
             p = cell["passage"]
             if p is None:
@@ -117,7 +126,7 @@ def matrix_docx(matrix: dict[str, Any], base_url: str = "") -> bytes:
             paragraph = cells[i].paragraphs[0]
             values = _values(cell)
             if values:
-                paragraph.add_run(values).bold = True
+                paragraph.add_run(_xml(values)).bold = True
                 paragraph.add_run(" ")
             else:
                 short = (
@@ -125,7 +134,7 @@ def matrix_docx(matrix: dict[str, Any], base_url: str = "") -> bytes:
                     if len(p["quote"]) <= CELL_CHARS
                     else p["quote"][:CELL_CHARS].rsplit(" ", 1)[0] + " …"
                 )
-                paragraph.add_run(short + " ")
+                paragraph.add_run(_xml(short) + " ")
             paragraph.add_run(f"[{len(items)}]")
     for row_cells in table.rows:
         for cell, width in zip(row_cells.cells, widths, strict=True):

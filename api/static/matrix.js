@@ -89,13 +89,13 @@ function noteButton(item, question) {
 }
 
 /** Fetch a file from the service with the key (a link cannot carry it) and save it under `name`. */
-async function download(path, name, init = {}) {
-  const headers = { ...(init.headers ?? {}) };
+async function download(path, name) {
+  const headers = {};
   const key = apiKey();
   if (key) headers.Authorization = `Bearer ${key}`;
   let response;
   try {
-    response = await fetch(path, { ...init, headers });
+    response = await fetch(path, { headers });
   } catch {
     throw new ApiError("Tjenesten kunne ikke nås. Tjek forbindelsen, og prøv igen.", 0);
   }
@@ -158,14 +158,10 @@ export function notePanel() {
             "div",
             { class: "note-actions" },
             downloadButton("Hent notatet (Word)", () =>
-              download("/api/compare/note.docx", "notat.docx", {
-                method: "POST",
-                headers: { "Content-Type": "application/json" },
-                body: JSON.stringify({
-                  question: note.question || "Notat",
-                  items: items.map((i) => ({ chunk_id: i.chunk_id, aspect: i.aspect })),
-                }),
-              }),
+              download(
+                `/api/compare/note.docx?${query({ q: note.question || "Notat", item: items.map((i) => `${i.chunk_id}:${i.aspect}`) })}`,
+                "notat.docx",
+              ),
             ),
             (() => {
               const clear = h("button", { type: "button", class: "btn btn-small" }, "Tøm notatet");

@@ -67,11 +67,10 @@ def test_the_docx_export_reads_back_as_a_danish_note(client: httpx.Client) -> No
 def test_a_note_of_collected_cells_is_built_from_the_index_not_from_the_request(client: httpx.Client) -> None:
     body = client.get("/api/compare/matrix", params=PARAMS).json()
     law = next(r for r in body["rows"] if r["aspect"] == "lovgrundlag")["cells"][0]["passage"]
-    response = client.post(
-        "/api/compare/note.docx",
-        json={"question": "Lovgrundlag for familiebehandling", "items": [
-            {"chunk_id": law["chunk_id"], "aspect": "lovgrundlag"}, {"chunk_id": 987654321}]},
-    )  # fmt: skip
+    items = [f"{law['chunk_id']}:lovgrundlag", "987654321"]
+    response = client.get(
+        "/api/compare/note.docx", params={"q": "Lovgrundlag for familiebehandling", "item": items}
+    )
     assert response.status_code == 200
     doc = Document(io.BytesIO(response.content))
     text = "\n".join(p.text for p in doc.paragraphs)
@@ -79,5 +78,11 @@ def test_a_note_of_collected_cells_is_built_from_the_index_not_from_the_request(
     assert "[1] Hjørring: Kvalitetsstandard for familiebehandling (2019), side 1" in text
     assert "Tal: BL § 32 (SEL § 52, stk. 3, nr. 3)." in text
     assert "[2]" not in text  # the unknown passage is left out
-    too_many = client.post("/api/compare/note.docx", json={"question": "x", "items": [{"chunk_id": 1}] * 61})
+    too_many = client.get("/api/compare/note.docx", params={"q": "x", "item": ["1"] * 61})
     assert too_many.status_code == 422
+    broken = client.get("/api/compare/note.docx", params={"q": "x", "item": ["99999999999999999999"]})
+    assert broken.status_code == 422 and "Ugyldigt tekststykke" in broken.json()["error"]
+    control = client.get(
+        "/api/compare/note.docx", params={"q": "notat\x00\x07", "item": [f"{law['chunk_id']}"]}
+    )
+    assert control.status_code == 200  # control characters Word cannot hold are dropped, not a server error

@@ -33,9 +33,9 @@ def everything(client: httpx.Client, headers: dict[str, str], chunk_id: int) -> 
     parts.append(client.get("/api/compare/matrix.csv", params=PARAMS, headers=headers).text)
     for response in (
         client.get("/api/compare/matrix.docx", params=PARAMS, headers=headers),
-        client.post(
+        client.get(
             "/api/compare/note.docx",
-            json={"question": "notat", "items": [{"chunk_id": chunk_id, "aspect": "lovgrundlag"}]},
+            params={"q": "notat", "item": f"{chunk_id}:lovgrundlag"},
             headers=headers,
         ),
     ):
