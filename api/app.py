@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, documents, search
+from api import admin, documents, matrix, search
 from api.docs import add_docs
 from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
@@ -98,6 +98,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         return error_response(500, "Der skete en intern fejl. Prøv igen.", "InternalError")
 
     app.include_router(search.router)
+    app.include_router(matrix.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
     add_docs(app)

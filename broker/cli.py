@@ -304,20 +304,96 @@ def search(
         print_result(result, by_municipality=by_municipality)
 
 
+# -- compare ------------------------------------------------------------------------------------
+
+
+@app.command()
+def compare(
+    topic: Annotated[str, typer.Argument(help="Emnet, fx 'familiebehandling'.")],
+    kommune: Annotated[
+        list[str], typer.Option("--kommune", help="En kommune at sammenligne (2-6, gentages).")
+    ],
+    aspekt: Annotated[
+        list[str] | None, typer.Option("--aspekt", help="Kun dette aspekt, fx lovgrundlag (kan gentages).")
+    ] = None,
+    data: DataOpt = None,
+    csv_file: Annotated[Path | None, typer.Option("--csv", help="Gem matrixen som CSV i denne fil.")] = None,
+    docx_file: Annotated[
+        Path | None, typer.Option("--docx", help="Gem et vidensnotat (Word) i denne fil.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Sammenlign praksis som matrix: aspekter (målgruppe, lovgrundlag …) × kommuner, med tal og kilder."""
+    from broker.matrix import compare_matrix
+    from broker.note_docx import matrix_csv, matrix_docx
+    from broker.search import Engine
+
+    settings = settings_for(data)
+
+    def work() -> dict[str, Any]:
+        engine = Engine(settings)
+        try:
+            filters = build_filters(None, None, None, None, None)
+            found = compare_matrix(engine, topic, kommune, aspects=aspekt, filters=filters)
+        finally:
+            engine.close()
+        try:
+            if csv_file is not None:
+                csv_file.write_text(matrix_csv(found), encoding="utf-8")
+            if docx_file is not None:
+                docx_file.write_bytes(matrix_docx(found))
+        except OSError as exc:
+            raise InvalidQuery(f"Kan ikke skrive filen: {exc.strerror} ({exc.filename}).") from exc
+        return found
+
+    found = _run(work)
+    if as_json:
+        emit_json(found)
+        return
+    out.print(f"[bold]{found['query']}[/] · {', '.join(found['municipalities'])} · {found['date']}")
+    for row in found["rows"]:
+        out.print(f"\n[bold]{row['title']}[/]")
+        for cell in row["cells"]:
+            p = cell["passage"]
+            if p is None:
+                out.print(f"  {cell['municipality']}: –")
+                continue
+            values = "; ".join(v["normalized"] for v in cell["values"])
+            where = " · ".join(str(x) for x in (p["title"], p["year"], f"s. {p['page']}") if x)
+            out.print(
+                f"  {cell['municipality']}: "
+                + (f"[bold]{values}[/] " if values else "")
+                + f"[dim]({where})[/]"
+            )
+            out.print(f"    »{p['quote']}«", markup=False)
+    for name, path in (("CSV", csv_file), ("Notat", docx_file)):
+        if path is not None:
+            out.print(f"\n{name} gemt i {path}")
+
+
 # -- eval ---------------------------------------------------------------------------------------
 
 
 @app.command(name="eval")
 def eval_(
     queries: Annotated[
-        Path, typer.Option("--queries", help="JSON Lines med forespørgsler og relevante dokumenter.")
-    ],
+        Path | None, typer.Option("--queries", help="JSON Lines med forespørgsler og relevante dokumenter.")
+    ] = None,
     data: DataOpt = None,
     k: Annotated[int, typer.Option("--k")] = 10,
     per_query: Annotated[bool, typer.Option("--per-query", help="Medtag tal for hver forespørgsel.")] = False,
+    compare_tasks: Annotated[
+        Path | None, typer.Option("--compare", help="JSON Lines med bedømte sammenligninger (matrixen).")
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Mål søgekvaliteten (nDCG, recall, MRR og svartid) i alle tre søgetilstande."""
+    """Mål søgekvaliteten (nDCG, recall, MRR og svartid) i alle tre søgetilstande, eller matrixen (--compare)."""
+    if compare_tasks is not None:
+        eval_compare(compare_tasks, data, per_query, as_json)
+        return
+    if queries is None:
+        err.print("[bold red]Fejl:[/] Angiv --queries FIL eller --compare FIL.")
+        raise typer.Exit(2)
     from broker.evaluate import evaluate, load_queries
     from broker.search import Engine
 
@@ -351,6 +427,35 @@ def eval_(
             f"{m['p95_ms']:.0f}",
         )
     out.print(table)
+
+
+def eval_compare(tasks_file: Path, data: Path | None, per_task: bool, as_json: bool) -> None:
+    """Cell precision, cell recall and value accuracy of the matrix on judged comparison tasks."""
+    from broker.evaluate_matrix import evaluate_compare, load_compare_tasks
+    from broker.search import Engine
+
+    settings = settings_for(data)
+
+    def work() -> dict[str, Any]:
+        tasks = load_compare_tasks(tasks_file)
+        engine = Engine(settings)
+        try:
+            return evaluate_compare(engine, tasks)
+        finally:
+            engine.close()
+
+    result = _run(work)
+    if not per_task:
+        result.pop("per_task", None)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"{result['tasks']} sammenligninger, {result['cells']} bedømte celler: "
+        f"præcision {result['cell_precision']:.3f} · recall {result['cell_recall']:.3f} · "
+        f"tomme celler rigtigt tomme {result['empty_accuracy']:.3f} · "
+        f"tal rigtige {result['value_accuracy']:.3f} (af {result['values_judged']})"
+    )
 
 
 # -- sources and reindex -----------------------------------------------------------------------

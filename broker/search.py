@@ -419,9 +419,12 @@ class Engine:
     def _marking(self, query: str, *, include_internal: bool) -> Marking:
         """What a snippet leaves unmarked for this query (see index.fts.highlight_terms); inside a snapshot.
         Words are looked up in the caller's own vocabulary, so internal words never change a reader's marks."""
-        shares = self.store.chunk_shares(analyze_query(query))
+        view = self.lexical_state().view(include_internal)
+        # Only terms the caller's documents have are looked up, so an internal-only word costs a reader
+        # exactly what a word no document has.
+        shares = self.store.chunk_shares(t for t in analyze_query(query) if view.visible(t))
         common = frozenset(t for t, share in shares.items() if share > COMMON_TERM_SHARE)
-        counts = self.lexical_state().view(include_internal).speller.counts
+        counts = view.speller.counts
         as_typed = frozenset(w for w in (w.lower() for w in surface_words(query)) if w in counts)
         return Marking(common, as_typed)
 

@@ -887,7 +887,9 @@ def build(out: Path) -> None:
         )
         record_ids |= {r["id"] for r in records}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    (out / ".brokerignore").write_text("queries.jsonl\nmanifest.json\n", "utf-8")
+    (out / ".brokerignore").write_text("queries.jsonl\nmanifest.json\ncompare.jsonl\n", "utf-8")
+    # The judged comparison tasks (broker eval --compare) are written by hand against the built documents.
+    shutil.copyfile(SRC / "compare.jsonl", out / "compare.jsonl")
 
     files = {str(e["file"]) for e in manifest}
     lines_out = []

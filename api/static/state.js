@@ -28,6 +28,7 @@ export function readState(location = window.location) {
     year_to: yearParam(params.get("year_to")),
     group: params.get("grupper") === "kommune" ? "kommune" : "rank",
     udelad: (params.get("udelad") ?? "").trim(),
+    visning: params.get("visning") === "matrix" ? "matrix" : "kolonner",
   };
 }
 
@@ -55,6 +56,7 @@ export function urlFor(state) {
       add("view", "compare");
       add("q", q);
       add("kommune", state.kommune);
+      if (state.visning === "matrix") add("visning", "matrix");
       break;
     case "status":
       add("view", "status");
