@@ -620,6 +620,28 @@ def check(data: DataOpt = None, as_json: JsonOpt = False) -> None:
         raise typer.Exit(1)
 
 
+@app.command(name="settings")
+def settings_list(
+    as_json: JsonOpt = False,
+    markdown: Annotated[
+        bool, typer.Option("--markdown", help="Skriv en tabel til docs/settings.md.")
+    ] = False,
+) -> None:
+    """Vis alle indstillinger: navn, miljøvariabel, standardværdi og hvad den gør."""
+    from core.settings import described
+
+    rows = described()
+    if as_json:
+        emit_json([{"name": n, "env": e, "default": d, "description": t} for n, e, d, t in rows])
+    elif markdown:
+        print("| miljøvariabel | standard | hvad |\n|---|---|---|")
+        for _, env, default, text in rows:
+            print(f"| `{env}` | {f'`{default}`' if default else '–'} | {text} |")
+    else:
+        for _, env, default, text in rows:
+            out.print(f"[bold]{escape(env)}[/] = {escape(default) if default else '–'}\n    {escape(text)}")
+
+
 # -- documents and keys -------------------------------------------------------------------------
 
 documents_app = typer.Typer(no_args_is_help=True, help="Enkelte dokumenter: markér som interne, eller slet.")
