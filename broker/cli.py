@@ -580,18 +580,13 @@ def rebuild_lexical_index(settings: Settings) -> dict[str, Any]:
     """Rebuild the lexical index of an existing index under the write lock; no embedding."""
     import time
 
-    from broker.indexing import rebuild_lexical, storage_errors
+    from broker.indexing import rebuild_lexical
     from index.lexicon import ANALYZER_VERSION
-    from index.lock import WriteLock
-    from index.store import Store
+    from index.writer import open_writer
 
     started = time.perf_counter()
-    with storage_errors(settings.data_dir), WriteLock(settings.lock_path):
-        store = Store(settings.db_path, create=False)
-        try:
-            chunks = rebuild_lexical(store)
-        finally:
-            store.close()
+    with open_writer(settings, create=False) as store:
+        chunks = rebuild_lexical(store)
     seconds = round(time.perf_counter() - started, 2)
     return {"chunks": chunks, "seconds": seconds, "analyzer_version": ANALYZER_VERSION}
 

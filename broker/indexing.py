@@ -4,11 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import hashlib
-import os
-import shutil
-import sqlite3
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -19,7 +15,7 @@ import numpy as np
 from tqdm import tqdm
 
 from broker.report_views import PUBLIC_VIEW, public_view, visibility
-from core.errors import BadFile, BrokerError, IndexMismatch, StorageError
+from core.errors import BadFile, BrokerError, IndexMismatch
 from core.settings import Settings
 from core.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex
@@ -29,6 +25,7 @@ from index.generations import commit_generation, current_generation, next_path, 
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS, Lexicon, surface_words
 from index.lock import WriteLock
 from index.store import KnownSource, Store
+from index.writer import storage_errors
 from ingest.pipeline import iter_files, read_documents
 from language.registry import municipalities
 
@@ -38,8 +35,6 @@ LEXICAL_STAMP_KEY = "lexical_rebuilt"
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
 INTERNAL_UPLOADS = "internal_uploads"  # paths an internal upload marked before the file became visible
 LAST_INGEST = "last_ingest"  # meta key of the latest run's report, a plain ingest or a re-index
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
 def passage_text(doc: Document, chunk: Chunk) -> str:
@@ -133,45 +128,6 @@ def check_embedder(store: Store, spec: str, embedder: Embedder | None = None) ->
             f"Brug samme embedder (BROKER_EMBEDDER={built_with}), eller byg indekset forfra med den nye "
             "i en ny datamappe."
         )
-
-
-def _storage_problem(exc: BaseException, data_dir: Path) -> str | None:
-    """A Danish explanation when `exc` comes from a full disk or an unwritable data directory."""
-    code = getattr(exc, "errno", None)
-    text = str(exc).lower()
-    full = code in _FULL or "disk is full" in text or "no space" in text
-    unwritable = code in _NOT_WRITABLE or "readonly" in text or "read-only" in text
-    if not (full or unwritable):  # FAISS and SQLite I/O errors carry no errno: look at the disk itself
-        with contextlib.suppress(OSError):
-            full = shutil.disk_usage(data_dir).free < 1024 * 1024
-        unwritable = data_dir.exists() and not os.access(data_dir, os.W_OK)
-    if full:
-        return f"Disken med datamappen {data_dir} er fuld. Indekset er uændret; frigør plads, og prøv igen."
-    if unwritable:
-        return (
-            f"Datamappen {data_dir} kan ikke skrives (skrivebeskyttet eller uden skriveret). "
-            "Indekset er uændret."
-        )
-    return None
-
-
-@contextlib.contextmanager
-def storage_errors(data_dir: Path) -> Iterator[None]:
-    """Turn a full disk or a read-only data directory into one clear StorageError; other errors pass."""
-    try:
-        yield
-    except BrokerError as exc:
-        cause = exc.__cause__
-        if type(exc) is BrokerError and cause is not None:  # e.g. the database could not be opened
-            problem = _storage_problem(cause, data_dir)
-            if problem is not None:
-                raise StorageError(problem) from exc
-        raise
-    except (OSError, sqlite3.Error, RuntimeError) as exc:
-        problem = _storage_problem(exc, data_dir)
-        if problem is None:
-            raise
-        raise StorageError(problem) from exc
 
 
 def _writer_lock(settings: Settings, locked: bool) -> contextlib.AbstractContextManager[object]:

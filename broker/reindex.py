@@ -8,13 +8,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from broker.indexing import storage_errors, sync
+from broker.indexing import sync
 from core.errors import InvalidQuery, NotFound
 from core.settings import Settings
 from core.types import FileFailure, IngestReport
 from index.embed import Embedder
-from index.lock import WriteLock
 from index.store import Store
+from index.writer import open_writer, storage_errors
 
 LAST_REINDEX = "last_reindex"
 FOLLOW_LINKS = "follow_links"  # names of the sources that follow symbolic links (inside their root only)
@@ -39,22 +39,8 @@ def add_source(
         raise InvalidQuery(
             f"Ugyldigt kildenavn »{name}«: brug bogstaver, tal, mellemrum, punktum og bindestreg."
         )
-    with storage_errors(settings.data_dir), WriteLock(settings.lock_path):
-        store = Store(settings.db_path)
-        try:
-            with store.write():
-                for known in store.registered_sources():
-                    if known["name"] == name:
-                        raise InvalidQuery(f"Der findes allerede en kilde ved navn »{name}«.")
-                    if known["path"] == resolved:
-                        raise InvalidQuery(f"{resolved} er allerede registreret som »{known['name']}«.")
-                store.register_source(name, resolved, internal)
-                if follow_links:
-                    store.set_json(FOLLOW_LINKS, sorted({*(store.get_json(FOLLOW_LINKS) or []), name}))
-                if internal:  # what is already indexed from there is hidden at once, not at the next run
-                    store.mark_internal_under([resolved])
-        finally:
-            store.close()
+    with open_writer(settings) as store, store.write():
+        register(store, name, resolved, internal=internal, follow_links=follow_links)
     return {"name": name, "path": resolved, "internal": internal, "follow_links": follow_links}
 
 
@@ -69,17 +55,40 @@ def list_sources(settings: Settings) -> list[dict[str, Any]]:
         store.close()
 
 
+def register(
+    store: Store,
+    name: str,
+    path: str,
+    *,
+    internal: bool = False,
+    follow_links: bool = False,
+    reuse: bool = False,
+) -> bool:
+    """Register a source inside the caller's write transaction: one source per name and one per path.
+
+    With `reuse`, a source of that name for that very path counts as registered already (returns False);
+    any other clash is a clear error. What is already indexed from an internal source is hidden at once."""
+    for known in store.registered_sources():
+        if known["name"] == name:
+            if reuse and known["path"] == path:
+                return False
+            raise InvalidQuery(f"Der findes allerede en kilde ved navn »{name}«.")
+        if known["path"] == path:
+            raise InvalidQuery(f"{path} er allerede registreret som »{known['name']}«.")
+    store.register_source(name, path, internal)
+    if follow_links:
+        store.set_json(FOLLOW_LINKS, sorted({*(store.get_json(FOLLOW_LINKS) or []), name}))
+    if internal:
+        store.mark_internal_under([path])
+    return True
+
+
 def remove_source(settings: Settings, name: str, embedder: Embedder) -> IngestReport:
     """Unregister a source and remove its documents from the index at once."""
-    with storage_errors(settings.data_dir):
-        store = Store(settings.db_path)
-        try:
-            with WriteLock(settings.lock_path), store.write():
-                path = store.unregister_source(name)
-                if name in (following := store.get_json(FOLLOW_LINKS) or []):
-                    store.set_json(FOLLOW_LINKS, [n for n in following if n != name])
-        finally:
-            store.close()
+    with open_writer(settings) as store, store.write():
+        path = store.unregister_source(name)
+        if name in (following := store.get_json(FOLLOW_LINKS) or []):
+            store.set_json(FOLLOW_LINKS, [n for n in following if n != name])
     if path is None:
         raise NotFound(f"Ingen kilde ved navn »{name}«. Se listen med: broker sources list")
     return sync([], settings, embedder, removal_roots=[Path(path)])
