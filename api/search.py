@@ -22,7 +22,7 @@ from broker.reports import result_dict
 from broker.search import MAX_K, Engine
 from core.types import SearchFilters
 from index.generations import current_generation
-from language.filters import resolve_filters
+from language.filters import filters_from_input
 
 router = APIRouter()
 log = logging.getLogger("vidensmaegler.api")
@@ -97,16 +97,14 @@ def ask(
 ) -> dict[str, Any]:
     """Et kort dansk svar sammensat af det, de fundne tekster siger, med nummererede henvisninger [1], [2] …,
     og de bedste tekststykker grupperet pr. kommune. Findes intet relevant nok, er `answer` null med en grund."""
-    filters = resolve_filters(
-        SearchFilters(
-            kommuner=body.kommuner or [],
-            exclude_kommuner=_listed(body.exclude_kommune),
-            regions=_listed(body.region),
-            types=_listed(body.type),
-            year_from=body.year_from,
-            year_to=body.year_to,
-            include_internal=caller.sees_internal,
-        )
+    filters = filters_from_input(
+        kommuner=body.kommuner,
+        exclude_kommuner=_listed(body.exclude_kommune),
+        regions=_listed(body.region),
+        types=_listed(body.type),
+        year_from=body.year_from,
+        year_to=body.year_to,
+        include_internal=caller.sees_internal,
     )
     return dataclasses.asdict(answerer.ask(body.question, filters=filters, k=body.k))
 

@@ -173,19 +173,17 @@ def build_filters(
     year_to: int | None,
     language: list[str] | None = None,
 ) -> SearchFilters:
-    from language.filters import resolve_filters
+    from language.filters import filters_from_input
 
     # The command line runs with the data directory's own rights: internal documents are included.
-    return resolve_filters(
-        SearchFilters(
-            kommuner=kommune or [],
-            regions=region or [],
-            types=doc_type or [],
-            year_from=year_from,
-            year_to=year_to,
-            languages=language or [],
-            include_internal=True,
-        )
+    return filters_from_input(
+        kommuner=kommune,
+        regions=region,
+        types=doc_type,
+        year_from=year_from,
+        year_to=year_to,
+        languages=language,
+        include_internal=True,
     )
 
 

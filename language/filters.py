@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 
 from core.errors import InvalidQuery
 from core.types import DOC_TYPES, UNKNOWN_MUNICIPALITY, SearchFilters
@@ -43,4 +44,31 @@ def resolve_filters(filters: SearchFilters) -> SearchFilters:
         languages=[v.strip().lower() for v in filters.languages],
         doc_ids=list(filters.doc_ids),
         include_internal=filters.include_internal,
+    )
+
+
+def filters_from_input(
+    *,
+    include_internal: bool,
+    kommuner: Iterable[str] | None = None,
+    exclude_kommuner: Iterable[str] | None = None,
+    regions: Iterable[str] | None = None,
+    types: Iterable[str] | None = None,
+    year_from: int | None = None,
+    year_to: int | None = None,
+    languages: Iterable[str] | None = None,
+) -> SearchFilters:
+    """Search filters from what a user gave (options, query parameters, a JSON body), resolved to the
+    index's canonical names; `include_internal` comes from the caller's rights, never from the input."""
+    return resolve_filters(
+        SearchFilters(
+            kommuner=list(kommuner or []),
+            exclude_kommuner=list(exclude_kommuner or []),
+            regions=list(regions or []),
+            types=list(types or []),
+            year_from=year_from,
+            year_to=year_to,
+            languages=list(languages or []),
+            include_internal=include_internal,
+        )
     )
