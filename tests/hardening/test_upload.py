@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from broker.cli import report_dict
 from broker.reindex import add_source, reindex
+from broker.reports import report_dict
 from broker.uploads import Incoming, sanitize_filename, source_folder, store_uploads, typed_name
 from core.errors import InvalidQuery
 from core.settings import Settings
