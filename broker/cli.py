@@ -246,20 +246,30 @@ def search(
 @app.command(name="eval")
 def eval_(
     queries: Annotated[
-        Path, typer.Option("--queries", help="JSON Lines med forespørgsler og relevante dokumenter.")
-    ],
+        Path | None,
+        typer.Option("--queries", help="JSON Lines med forespørgsler og relevante dokumenter."),
+    ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="JSON Lines med spørgsmål, de fakta et svar skal have, og kilderne."),
+    ] = None,
     data: DataOpt = None,
     k: Annotated[int, typer.Option("--k")] = 10,
     per_query: Annotated[bool, typer.Option("--per-query", help="Medtag tal for hver forespørgsel.")] = False,
     as_json: JsonOpt = False,
 ) -> None:
-    """Mål søgekvaliteten (nDCG, recall, MRR og svartid) i alle tre søgetilstande."""
+    """Mål søgekvaliteten (nDCG, recall, MRR og svartid) i alle tre søgetilstande, eller svarenes kvalitet."""
     from broker.evaluate import evaluate, load_queries
     from broker.search import Engine
 
     settings = settings_for(data)
+    if answers is not None:
+        eval_answers(settings, answers, per_query, as_json)
+        return
 
     def work() -> dict[str, Any]:
+        if queries is None:
+            raise InvalidQuery("Angiv --queries (søgekvalitet) eller --answers (svarkvalitet).")
         judged = load_queries(queries)
         engine = Engine(settings)
         try:
@@ -287,6 +297,34 @@ def eval_(
             f"{m['p95_ms']:.0f}",
         )
     out.print(table)
+
+
+def eval_answers(settings: Settings, path: Path, per_query: bool, as_json: bool) -> None:
+    """`broker eval --answers`: how many answers hold the facts, cited from the right page."""
+    from broker.answer import Answerer
+    from broker.answer_eval import evaluate_answers, load_answer_cases
+    from broker.search import Engine
+
+    def work() -> dict[str, Any]:
+        cases = load_answer_cases(path)
+        engine = Engine(settings)
+        try:
+            return evaluate_answers(Answerer(engine, settings), cases)
+        finally:
+            engine.close()
+
+    result = _run(work)
+    if not per_query:
+        result.pop("per_question", None)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"{result['questions']} spørgsmål, {result['off_topic']} uden for emnet")
+    out.print(f"Svar med fakta og henvisning til rette side: {result['answered']:.1%}")
+    out.print(f"Svar med henvisning til rette side: {result['cited_right_page']:.1%}")
+    out.print(f"Citater ordret på den citerede side: {result['verbatim_citations']:.1%}")
+    out.print(f"Spørgsmål uden for emnet afvist: {result['off_topic_refused']:.1%}")
+    out.print(f"Svartid p50/p95: {result['p50_ms']:.0f}/{result['p95_ms']:.0f} ms")
 
 
 # -- sources and reindex -----------------------------------------------------------------------
