@@ -102,7 +102,8 @@ def _lines(text: str) -> list[str]:
         line = raw.strip()
         if not line:
             continue
-        if joined and joined[-1][-1:] not in _END + ":" and line[:1].islower() and _cells(line) is None:
+        open_end = joined and (joined[-1][-1:] not in _END + ":" or re.search(r"\d\.$", joined[-1]))
+        if open_end and line[:1].islower() and _cells(line) is None:
             joined[-1] = f"{joined[-1]} {line}"
         else:
             joined.append(line)
@@ -135,9 +136,10 @@ def units(text: str) -> list[Unit]:
             header = None
         for sentence in split_sentences(line):
             said = strip_label(sentence)
-            if not said or _is_heading(said) or said[-1:] == ":":
+            bullet = bool(_BULLET.match(sentence.strip()))
+            if not said or said[-1:] == ":" or (not bullet and _is_heading(said)):
                 continue
-            if said[-1:] not in _END and not _BULLET.match(sentence.strip()):
+            if said[-1:] not in _END and not bullet:
                 continue  # a long line without a closing mark is table debris, not a sentence
             if not MIN_WORDS <= len(said.split()) <= MAX_WORDS:
                 continue
