@@ -45,6 +45,25 @@ def regions() -> tuple[str, ...]:
     return tuple(dict.fromkeys(municipalities().values()))
 
 
+@functools.lru_cache(maxsize=1)
+def official_names() -> dict[str, str]:
+    """The official names: "København" -> "Københavns Kommune", "Bornholm" -> "Bornholms Regionskommune"."""
+    text = resources.files("language").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
+    return {
+        row["kommune"].strip(): row["officielt_navn"].strip() for row in csv.DictReader(text.splitlines())
+    }
+
+
+def official_name(municipality: str) -> str:
+    """The municipality's name as Danish writes it; an unknown name gets " Kommune" added."""
+    return official_names().get(municipality, f"{municipality} Kommune")
+
+
+def genitive(name: str) -> str:
+    """Danish genitive of a name: "Herning" -> "Hernings", "Aarhus" -> "Aarhus'"."""
+    return name + ("'" if name[-1:].lower() in "sxz" else "s")
+
+
 def name_key(text: str) -> str:
     """The key names are compared by: case, æøå, accents, spaces and dashes do not matter."""
     return fold(text)

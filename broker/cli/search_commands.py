@@ -26,6 +26,7 @@ from broker.cli.render import (
 from broker.paths import SourcePaths
 from broker.reports import result_dict
 from core.errors import InvalidQuery
+from core.settings import Settings
 from core.types import SearchFilters, SearchResult
 
 
@@ -181,14 +182,24 @@ def eval_(
     compare_tasks: Annotated[
         Path | None, typer.Option("--compare", help="JSON Lines med bedømte sammenligninger (matrixen).")
     ] = None,
+    answers: Annotated[
+        Path | None,
+        typer.Option("--answers", help="JSON Lines med spørgsmål, de fakta et svar skal have, og kilderne."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Mål søgekvaliteten (nDCG, recall, MRR og svartid) i alle tre søgetilstande, eller matrixen (--compare)."""
+    """Mål søgekvaliteten (nDCG, recall, MRR og svartid) i alle tre søgetilstande, svarene (--answers)
+    eller matrixen (--compare)."""
     if compare_tasks is not None:
         eval_compare(compare_tasks, data, per_query, as_json)
         return
+    if answers is not None:
+        eval_answers(settings_for(data), answers, per_query, as_json)
+        return
     if queries is None:
-        err.print("[bold red]Fejl:[/] Angiv --queries FIL eller --compare FIL (se: broker eval --help).")
+        err.print(
+            "[bold red]Fejl:[/] Angiv --queries FIL, --answers FIL eller --compare FIL (se: broker eval --help)."
+        )
         raise typer.Exit(2)
     from broker.evaluate import evaluate, load_queries
     from broker.search import Engine
@@ -223,6 +234,34 @@ def eval_(
             f"{m['p95_ms']:.0f}",
         )
     out.print(table)
+
+
+def eval_answers(settings: Settings, path: Path, per_query: bool, as_json: bool) -> None:
+    """`broker eval --answers`: how many answers hold the facts, cited from the right page."""
+    from broker.answer import Answerer
+    from broker.answer_eval import evaluate_answers, load_answer_cases
+    from broker.search import Engine
+
+    def work() -> dict[str, Any]:
+        cases = load_answer_cases(path)
+        engine = Engine(settings)
+        try:
+            return evaluate_answers(Answerer(engine, settings), cases)
+        finally:
+            engine.close()
+
+    result = run(work)
+    if not per_query:
+        result.pop("per_question", None)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"{result['questions']} spørgsmål, {result['off_topic']} uden for emnet")
+    out.print(f"Svar med fakta og henvisning til rette side: {result['answered']:.1%}")
+    out.print(f"Svar med henvisning til rette side: {result['cited_right_page']:.1%}")
+    out.print(f"Citater ordret på den citerede side: {result['verbatim_citations']:.1%}")
+    out.print(f"Spørgsmål uden for emnet afvist: {result['off_topic_refused']:.1%}")
+    out.print(f"Svartid p50/p95: {result['p50_ms']:.0f}/{result['p95_ms']:.0f} ms")
 
 
 def eval_compare(tasks_file: Path, data: Path | None, per_task: bool, as_json: bool) -> None:

@@ -47,7 +47,7 @@ def broker(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
         (("search", "familie", "behandling"), "For mange argumenter: »behandling«"),
         (("serch", "børn"), "Ukendt kommando »serch«. Mente du »search«?"),
         (("sourcs", "list"), "Ukendt kommando »sourcs«. Mente du »sources«?"),
-        (("eval",), "Angiv --queries FIL eller --compare FIL (se: broker eval --help)."),
+        (("eval",), "Angiv --queries FIL, --answers FIL eller --compare FIL (se: broker eval --help)."),
         (("keys", "new"), "Mangler tilvalget --name."),
     ],
 )
