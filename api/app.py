@@ -20,7 +20,7 @@ from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
 from api.validation import describe
 from broker.access import KeyRing
-from broker.answer import Answerer
+from broker.answers.extractive import Answerer
 from broker.search import Engine
 from core.errors import BrokerError
 from core.settings import Settings

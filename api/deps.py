@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Query, Request
 
 from api.auth import Reader
-from broker.answer import Answerer
+from broker.answers.extractive import Answerer
 from broker.search import Engine
 from core.types import SearchFilters
 from language.filters import filters_from_input

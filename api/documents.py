@@ -16,7 +16,7 @@ from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 from api.auth import Reader
 from api.deps import get_engine, get_filters
 from broker.access import Principal
-from broker.compare import similar_documents
+from broker.comparison.columns import similar_documents
 from broker.paths import SourcePaths
 from broker.search import Engine
 from core.errors import NotFound

@@ -10,8 +10,8 @@ from fastapi.responses import Response
 
 from api.auth import Reader
 from api.deps import get_engine, get_filters
-from broker.matrix import MAX_NOTE_ITEMS, compare_matrix, note_items
-from broker.note_docx import matrix_csv, matrix_docx, note_docx
+from broker.comparison.matrix import MAX_NOTE_ITEMS, compare_matrix, note_items
+from broker.comparison.note_docx import matrix_csv, matrix_docx, note_docx
 from broker.search import Engine, validate_query
 from core.errors import InvalidQuery
 from core.types import SearchFilters

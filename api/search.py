@@ -12,8 +12,8 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
-from broker.answer import Answerer
-from broker.compare import compare as compare_practice
+from broker.answers.extractive import Answerer
+from broker.comparison.columns import compare as compare_practice
 from broker.indexing import LAST_INGEST
 from broker.paths import SourcePaths
 from broker.reindex import LAST_REINDEX

@@ -19,9 +19,9 @@ import numpy as np
 from bench import scale
 from bench.common import RESULTS, Timings, load_average, log, timed, write_json
 from bench.vectors import stored_vectors
-from broker import answer as answer_module
-from broker.answer import Answerer
-from broker.answer_eval import load_answer_cases
+from broker.answers import extractive as answer_module
+from broker.answers.evaluation import load_answer_cases
+from broker.answers.extractive import Answerer
 from broker.search import Engine
 from core.settings import Settings
 from index.embed import clear_query_cache, load_embedder

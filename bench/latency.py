@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from bench.common import QUERIES, Timings, greve_path, log, rss_mb, timed
-from broker.answer import Answerer
+from broker.answers.extractive import Answerer
 from broker.evaluate import load_queries
 from broker.search import Engine
 from core.settings import Settings

@@ -7,8 +7,8 @@ import itertools
 import json
 from pathlib import Path
 
-from broker.evaluate_matrix import evaluate_compare, load_compare_tasks
-from broker.matrix import Floors
+from broker.comparison.evaluation import evaluate_compare, load_compare_tasks
+from broker.comparison.matrix import Floors
 from broker.search import Engine
 from core.settings import Settings
 

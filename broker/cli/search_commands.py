@@ -121,8 +121,8 @@ def compare(
     as_json: JsonOpt = False,
 ) -> None:
     """Sammenlign praksis som matrix: aspekter (målgruppe, lovgrundlag …) × kommuner, med tal og kilder."""
-    from broker.matrix import compare_matrix
-    from broker.note_docx import matrix_csv, matrix_docx
+    from broker.comparison.matrix import compare_matrix
+    from broker.comparison.note_docx import matrix_csv, matrix_docx
     from broker.search import Engine
 
     settings = settings_for(data)
@@ -238,8 +238,8 @@ def eval_(
 
 def eval_answers(settings: Settings, path: Path, per_query: bool, as_json: bool) -> None:
     """`broker eval --answers`: how many answers hold the facts, cited from the right page."""
-    from broker.answer import Answerer
-    from broker.answer_eval import evaluate_answers, load_answer_cases
+    from broker.answers.evaluation import evaluate_answers, load_answer_cases
+    from broker.answers.extractive import Answerer
     from broker.search import Engine
 
     def work() -> dict[str, Any]:
@@ -266,7 +266,7 @@ def eval_answers(settings: Settings, path: Path, per_query: bool, as_json: bool)
 
 def eval_compare(tasks_file: Path, data: Path | None, per_task: bool, as_json: bool) -> None:
     """Cell precision, cell recall and value accuracy of the matrix on judged comparison tasks."""
-    from broker.evaluate_matrix import evaluate_compare, load_compare_tasks
+    from broker.comparison.evaluation import evaluate_compare, load_compare_tasks
     from broker.search import Engine
 
     settings = settings_for(data)
@@ -315,7 +315,7 @@ def ask(
     as_json: JsonOpt = False,
 ) -> None:
     """Besvar et spørgsmål med kildehenvisninger og en oversigt pr. kommune (samme JSON som API'et)."""
-    from broker.answer import Answerer
+    from broker.answers.extractive import Answerer
     from broker.search import Engine
 
     settings = settings_for(data)

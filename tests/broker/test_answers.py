@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from broker.answer import Candidate, choose, cite
-from broker.intent import DEADLINE, NUMBER, PRACTICE, WHICH, kind_fit, question_kind
-from broker.sentences import Unit, strip_label, units
+from broker.answers.extractive import Candidate, choose, cite
+from broker.answers.intent import DEADLINE, NUMBER, PRACTICE, WHICH, kind_fit, question_kind
+from broker.answers.sentences import Unit, strip_label, units
 from core.types import Hit
 from language.registry import genitive, official_name, official_names
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.aspects import choose_aspects, load_aspects, parse_aspects
+from broker.comparison.aspects import choose_aspects, load_aspects, parse_aspects
 from core.errors import InvalidQuery
 
 REQUIRED = {

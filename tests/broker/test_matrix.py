@@ -13,8 +13,8 @@ import pytest
 from docx import Document
 from pypdf import PdfReader
 
-from broker.matrix import compare_matrix
-from broker.note_docx import matrix_csv, matrix_docx
+from broker.comparison.matrix import compare_matrix
+from broker.comparison.note_docx import matrix_csv, matrix_docx
 from broker.search import Engine
 from core.errors import InvalidQuery
 

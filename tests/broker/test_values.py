@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.values import extract, number
+from broker.comparison.values import extract, number
 
 
 def normalized(text: str, kind: str | None = None, year: int | None = None) -> list[str]:

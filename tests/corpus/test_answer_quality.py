@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from broker.answer import Answerer
-from broker.answer_eval import evaluate_answers, load_answer_cases, normalise
+from broker.answers.evaluation import evaluate_answers, load_answer_cases, normalise
+from broker.answers.extractive import Answerer
 from broker.search import Engine
 from core.settings import Settings
 from tests.conftest import CORPUS
@@ -30,7 +30,7 @@ def scores(answerer: Answerer) -> dict[str, Any]:
 
 
 def test_the_answer_set_is_large_and_its_facts_stand_on_the_pages_it_names(answerer: Answerer) -> None:
-    from broker.answer_eval import PageTexts
+    from broker.answers.evaluation import PageTexts
     from broker.evaluate import matches
 
     cases = load_answer_cases(CORPUS / "answers.jsonl")

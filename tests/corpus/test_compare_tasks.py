@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.evaluate_matrix import evaluate_compare, load_compare_tasks
+from broker.comparison.evaluation import evaluate_compare, load_compare_tasks
 from broker.search import Engine
 from tests.conftest import CORPUS
 

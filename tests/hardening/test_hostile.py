@@ -12,7 +12,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from broker.answer import Answerer
+from broker.answers.extractive import Answerer
 from broker.search import MODES, Engine
 from core.errors import InvalidQuery
 from core.settings import Settings

@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from broker.answer import document_url
+from broker.answers.citations import document_url
 from broker.search import Engine
 from core.errors import InvalidQuery, NotFound
 from core.types import SearchFilters

@@ -10,7 +10,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from broker.values import Value, extract
+from broker.comparison.values import Value, extract
 from core.errors import InvalidQuery
 
 VALUE_KINDS = ("varighed", "frist", "hyppighed", "omfang", "sagstal", "beløb", "andel", "paragraf")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from broker.sentences import Unit
+from broker.answers.sentences import Unit
 
 PRACTICE, NUMBER, DEADLINE, WHICH, OTHER = "practice", "number", "deadline", "which", "other"
 

@@ -7,9 +7,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from broker.aspects import choose_aspects, fold
+from broker.comparison.aspects import choose_aspects, fold
+from broker.comparison.matrix import Floors, compare_matrix
 from broker.evaluate import matches
-from broker.matrix import Floors, compare_matrix
 from broker.search import Engine
 from core.errors import InvalidQuery
 from core.types import Source

@@ -8,8 +8,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from broker.answer import document_url
-from broker.aspects import Aspect, choose_aspects
+from broker.answers.citations import document_url
+from broker.comparison.aspects import Aspect, choose_aspects
 from broker.search import Engine, validate_query
 from core.errors import InvalidQuery
 from core.types import SearchFilters

@@ -10,9 +10,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from broker.intent import WHICH, kind_fit, question_kind
+from broker.answers.citations import citation, document_url
+from broker.answers.intent import WHICH, kind_fit, question_kind
+from broker.answers.sentences import Unit, units
 from broker.search import Engine
-from broker.sentences import Unit, units
 from core.settings import Settings
 from core.types import Answer, Citation, Hit, SearchFilters
 from language.analysis import analyze_query
@@ -85,26 +86,6 @@ class SentenceVectors:
                 if sentence in self._cache:
                     self._cache.move_to_end(sentence)
             return np.vstack([self._cache[s] for s in sentences])
-
-
-def document_url(doc_id: str, page: int | None = None) -> str:
-    return f"/api/documents/{doc_id}/file" + (f"#page={page}" if page else "")
-
-
-def citation(n: int, hit: Hit, quote: str) -> Citation:
-    """Citation number `n`: where the passage of `hit` stands, with the quoted text."""
-    return Citation(
-        n=n,
-        doc_id=hit.doc_id,
-        chunk_id=hit.chunk_id,
-        title=hit.title,
-        municipality=hit.municipality,
-        year=hit.year,
-        page=hit.page,
-        section=hit.section,
-        quote=quote,
-        url=document_url(hit.doc_id, hit.page),
-    )
 
 
 def word_overlap(question_terms: set[str], sentence: str) -> float:
@@ -278,7 +259,7 @@ class Answerer:
         else:
             answer.answer, answer.citations = cite(chosen)
             if self.settings.llm_url:
-                from broker.generate import generate_answer
+                from broker.answers.generative import generate_answer
 
                 generate_answer(answer, question, hits[:PASSAGES], self.settings)
         answer.took_ms = round((time.perf_counter() - started) * 1000, 2)

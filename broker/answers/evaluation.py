@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from broker.answer import Answerer
+from broker.answers.extractive import Answerer
 from broker.evaluate import matches, percentile
 from core.errors import InvalidQuery
 from core.types import Answer, Citation

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from broker.answer import citation
+from broker.answers.citations import citation
 from core.settings import Settings
 from core.types import Answer, Citation, Hit
 
