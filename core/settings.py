@@ -85,6 +85,20 @@ class Settings(BaseSettings):
     upload_parse_timeout_s: float = 60.0
     max_request_kb: int = 256
 
+    # Web sources (`broker sources add URL --web`): a polite, incremental harvest (see README, "Websider").
+    web_contact: str | None = None  # an e-mail or web address named in the User-Agent, for the sites' staff
+    web_delay_s: float = (
+        1.0  # at least this long between two requests to one host (longer if robots.txt asks)
+    )
+    web_max_crawl_delay_s: float = 60.0  # a robots.txt Crawl-delay is followed up to this many seconds
+    web_timeout_s: float = 20.0  # to connect, and between two parts of an answer
+    web_response_timeout_s: float = 120.0  # for a whole answer
+    web_max_mb: float = 50.0  # per answer; a larger file is reported and not stored
+    web_max_pages: int = 500  # default requests per web source and run (--max-pages)
+    web_max_depth: int = 5  # default link steps from the start page (--max-depth)
+    web_max_sitemaps: int = 20  # sitemaps (and sitemap indexes) read per run
+    web_proxy: str | None = None  # an HTTP(S) proxy for the harvest; the environment's proxies are not used
+
     @field_validator("embed_cache", mode="before")
     @classmethod
     def _empty_is_off(cls, value: object) -> object:
@@ -101,3 +115,8 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def web_dir(self) -> Path:
+        """Stored copies of harvested web pages and files, one folder per web source."""
+        return self.data_dir / "web"
