@@ -87,6 +87,10 @@ class _Skip(Exception):
         self.reason = reason
 
 
+class _Full(Exception):
+    """The source's --max-pages is reached."""
+
+
 class _Failed(Exception):
     def __init__(self, reason: str, code: str) -> None:
         self.reason, self.code = reason, code
@@ -123,6 +127,7 @@ class Harvester:
         self.limit = int(settings.web_max_mb * 1024 * 1024)
         self._robots: dict[str, Robots | None] = {}
         self._last: dict[str, float] = {}
+        self.page_requests = 0
         self._client = httpx.Client(
             timeout=httpx.Timeout(settings.web_timeout_s),
             headers={"User-Agent": user_agent(settings), "Accept-Language": "da, en;q=0.5"},
@@ -154,18 +159,13 @@ class Harvester:
                 frontier.append((url, 1, None))
         reached: set[str] = set()
         failed: set[str] = set()
-        requests, truncated = 0, False
+        truncated = False
+        self.page_requests = 1
         while frontier:
             url, depth, response = frontier.popleft()
-            if response is None and requests >= self.options.max_pages:
-                truncated = True
-                break
             try:
                 if response is None:
-                    requests += 1
-                    response = self._get(url, self.known.get(url))
-                else:
-                    requests += 1
+                    response = self._get(url, self.known.get(url), counted=True)
                 queued.add(response.url)
                 body = self._handle(url, response, out)
                 if body is not None:
@@ -175,6 +175,9 @@ class Harvester:
                             if link not in queued and self.scope.fetches(link):
                                 queued.add(link)
                                 frontier.append((link, depth + 1, None))
+            except _Full:
+                truncated = True
+                break
             except _Skip as exc:
                 out.skipped.append((url, exc.reason))
             except _Failed as exc:
@@ -252,7 +255,8 @@ class Harvester:
         """Pages listed in the sitemaps robots.txt names (else /sitemap.xml), sitemap indexes followed."""
         start = urlsplit(self.options.url)
         robots = self._robots.get(host_of(self.options.url))
-        listed = robots.sitemaps() if robots is not None else []
+        base = robots_url(self.options.url)
+        listed = [u for u in (normalize(s, base) for s in (robots.sitemaps() if robots else [])) if u]
         todo = deque(listed or [urlunsplit((start.scheme, start.netloc, "/sitemap.xml", "", ""))])
         done: set[str] = set()
         while todo and len(done) < self.settings.web_max_sitemaps:
@@ -293,8 +297,9 @@ class Harvester:
             raise _Failed("robots.txt kunne ikke hentes", "robots_unavailable")
         return robots
 
-    def _get(self, url: str, prior: PageState | None) -> _Response:
-        """GET within robots.txt and the allowed hosts, conditional when a stored copy exists."""
+    def _get(self, url: str, prior: PageState | None, *, counted: bool = False) -> _Response:
+        """GET within robots.txt and the allowed hosts, conditional when a stored copy exists. A `counted`
+        request (a page, not robots.txt or a sitemap) beyond the source's --max-pages raises _Full."""
         headers: dict[str, str] = {}
         if prior is not None and Path(prior.path).is_file():
             if prior.etag:
@@ -306,6 +311,10 @@ class Harvester:
             if not robots.allows(url):
                 raise _Skip("robots.txt forbyder den")
             delay = robots.delay(self.settings.web_delay_s, self.settings.web_max_crawl_delay_s)
+            if counted:
+                if self.page_requests >= self.options.max_pages:
+                    raise _Full()
+                self.page_requests += 1
             response = self._request(url, headers, delay)
             if response.status not in _REDIRECTS:
                 return response
