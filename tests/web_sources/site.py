@@ -4,6 +4,7 @@ Last-Modified, a redirect away, a slow page, an oversized file and a link loop; 
 from __future__ import annotations
 
 import contextlib
+import datetime
 import hashlib
 import io
 import threading
@@ -23,6 +24,7 @@ def build_pdf() -> bytes:
 
     pdf = FPDF()
     pdf.set_title("Kvalitetsstandard for aflastning 2021")
+    pdf.set_creation_date(datetime.datetime(2021, 5, 3, tzinfo=datetime.UTC))
     for heading, text in (
         (
             "Kvalitetsstandard for aflastning",
@@ -48,6 +50,7 @@ def build_docx() -> bytes:
 
     document = docx.Document()
     document.core_properties.title = "Indsatskatalog for familieområdet 2022"
+    document.core_properties.created = datetime.datetime(2022, 2, 1, 9, 0)
     document.add_heading("Indsatskatalog for familieområdet", level=0)
     document.add_paragraph(
         "Kataloget beskriver indsatstrappen fra den tidlige forebyggende indsats til familiebehandling og "
