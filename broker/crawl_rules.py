@@ -40,7 +40,8 @@ def normalize(url: str, base: str | None = None) -> str | None:
     host = parts.hostname.lower()
     if port is not None and port != {"http": 80, "https": 443}[scheme]:
         host = f"{host}:{port}"
-    return urlunsplit((scheme, host, parts.path or "/", parts.query, ""))
+    path = urlsplit(urljoin("http://h/", parts.path or "/")).path  # "/a/../b" -> "/b"
+    return urlunsplit((scheme, host, path, parts.query, ""))
 
 
 def host_of(url: str) -> str:
