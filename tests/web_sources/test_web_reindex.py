@@ -22,6 +22,7 @@ from core.types import SearchFilters
 from index.embed import Embedder
 from index.store import Store
 from tests.api.conftest import serve
+from tests.broker.test_cli import broker
 from tests.hardening.conftest import ADMIN, with_keys
 from tests.hardening.test_upload import consistent
 from tests.web_sources.site import DOCX, PDF, Page, Site, html
@@ -158,3 +159,42 @@ def test_the_api_registers_a_web_source_and_readers_see_urls(
         assert [s["path"] for s in document["sources"]] == [site.url + PDF]
         served = http.get(f"/api/documents/{pdf['doc_id']}/file")
         assert served.status_code == 200 and served.content == site.pages[PDF].body  # the stored copy
+
+
+def test_the_command_line_adds_and_lists_a_web_source(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    added = broker(
+        "sources",
+        "add",
+        "https://www.greve.dk/borger/born-og-familie",
+        "--web",
+        "--name",
+        "greve-web",
+        "--max-pages",
+        "50",
+        "--max-depth",
+        "2",
+        "--include",
+        "*.pdf",
+        "--exclude",
+        "*/arkiv/*",
+        "--allow-host",
+        "dagsorden.greve.dk",
+        "--json",
+        data=data,
+    )
+    assert added.returncode == 0, added.stderr
+    web = json.loads(added.stdout)["web"]
+    assert web == {
+        "url": "https://www.greve.dk/borger/born-og-familie",
+        "max_pages": 50,
+        "max_depth": 2,
+        "include": ["*.pdf"],
+        "exclude": ["*/arkiv/*"],
+        "hosts": ["dagsorden.greve.dk"],
+        "kommune": None,
+    }
+    listed = broker("sources", "list", data=data)
+    assert listed.stdout.split() == ["greve-web", "https://www.greve.dk/borger/born-og-familie"]
+    bad = broker("sources", "add", "www.greve.dk", "--web", data=data)
+    assert bad.returncode != 0 and "Ugyldig webadresse" in bad.stderr and "Traceback" not in bad.stderr
