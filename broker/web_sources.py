@@ -133,7 +133,10 @@ class Harvest:
     """The web sources' runs before a re-index: what they report and which URLs they dropped."""
 
     outcomes: dict[str, CrawlOutcome] = field(default_factory=dict)
+    # A failure's path is "<source folder>/<URL>" until the re-index is done, so a failure of an internal
+    # web source counts as internal in the report's public view; `urls` maps it back to the URL.
     failures: list[FileFailure] = field(default_factory=list)
+    urls: dict[str, str] = field(default_factory=dict)
     skipped: list[FileFailure] = field(default_factory=list)
 
 
@@ -162,7 +165,10 @@ def harvest(
             with store.write():
                 web_state.save(store.conn, name, outcome.pages)
             result.outcomes[name] = outcome
-            result.failures += outcome.failures
+            for failure in outcome.failures:
+                inside = f"{source['path'].rstrip('/')}/{failure.path}"
+                result.urls[inside] = failure.path
+                result.failures.append(FileFailure(inside, failure.reason, failure.code))
             result.skipped += [
                 FileFailure(url, f"Ikke hentet: {why}", "web_skipped") for url, why in outcome.skipped
             ]
@@ -195,6 +201,7 @@ def after_sync(
             links = {path: url for path, (url, _, _) in web_state.links(store.conn).items()}
     finally:
         store.close()
+    links |= done.urls
     for outcome in done.outcomes.values():
         links |= {path: url for url, path in outcome.removed.items()}
     for name in ("added", "updated", "unchanged", "removed"):

@@ -12,7 +12,8 @@ import httpx
 import pytest
 
 from broker.paths import SourcePaths
-from broker.reindex import list_sources, reindex, remove_source
+from broker.reindex import LAST_REINDEX, list_sources, reindex, remove_source
+from broker.report_views import report_view
 from broker.reports import result_dict
 from broker.search import Engine
 from broker.web_sources import add_web_source
@@ -198,3 +199,30 @@ def test_the_command_line_adds_and_lists_a_web_source(tmp_path: Path) -> None:
     assert listed.stdout.split() == ["greve-web", "https://www.greve.dk/borger/born-og-familie"]
     bad = broker("sources", "add", "www.greve.dk", "--web", data=data)
     assert bad.returncode != 0 and "Ugyldig webadresse" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_an_internal_web_source_stays_hidden_with_its_failures(
+    indexed: Settings, site: Site, e5: Embedder
+) -> None:
+    add_web_source(indexed, site.url + START, "intern-web", internal=True, kommune="Greve", max_depth=1)
+    report = reindex(indexed, e5)
+    assert len(report.failed) == 2 and all(f.path.startswith(site.url) for f in report.failed)
+    store = Store(indexed.db_path)
+    try:
+        record = store.get_json(LAST_REINDEX)
+        public = report_view(record, admin=False, sees_internal=False)
+    finally:
+        store.close()
+    assert public is not None and public["counts"]["failed"] == 0 and public["counts"]["added"] == 0
+    engine = Engine(indexed, embedder=e5)
+    try:
+        hidden = engine.search("aflastning", k=5, filters=SearchFilters(kommuner=["Greve"]))
+        seen = engine.search(
+            "aflastning", k=5, filters=SearchFilters(kommuner=["Greve"], include_internal=True)
+        )
+    finally:
+        engine.close()
+    web_ids = {d["doc_id"] for d in web_documents(indexed, site).values()}
+    assert web_ids and {d["internal"] for d in web_documents(indexed, site).values()} == {True}
+    assert not web_ids & {h.doc_id for h in hidden.results}
+    assert web_ids & {h.doc_id for h in seen.results}
