@@ -158,3 +158,19 @@ def test_include_and_exclude_patterns(site: Site, web_settings: Settings, tmp_pa
     outcome = run(web_settings, site, tmp_path / "web", {}, include=("/media/*",), exclude=("*kalender*",))
     assert paths(site, outcome.fetched) == {PDF, DOCX}
     assert not any("kalender" in p for p in site.paths())
+
+
+def test_a_redirect_inside_the_site_is_followed_and_kept_under_the_linked_url(
+    site: Site, web_settings: Settings, tmp_path: Path
+) -> None:
+    site.pages["/born-og-familie/gammel-side"] = Page(b"", status=301, location="/born-og-familie/ny-side")
+    site.pages["/born-og-familie/ny-side"] = Page(html("Handleplan", "Handleplan for familieområdet 2024."))
+    site.pages[START] = Page(html("Børn og familie", "Forsiden.", ["/born-og-familie/gammel-side"]))
+
+    outcome = run(web_settings, site, tmp_path / "web", {})
+
+    assert "/born-og-familie/gammel-side" in paths(site, outcome.fetched)
+    assert "/born-og-familie/ny-side" not in paths(site, outcome.fetched)  # one document, not two
+    assert site.paths().count("/born-og-familie/ny-side") == 1
+    stored = outcome.pages[site.url + "/born-og-familie/gammel-side"]
+    assert b"Handleplan for familieomr" in Path(stored.path).read_bytes()
