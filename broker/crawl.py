@@ -281,6 +281,12 @@ class Harvester:
             url = robots_url(f"{scheme}://{host}/")
             try:
                 response = self._request(url, {}, self.settings.web_delay_s)
+                for _ in range(MAX_REDIRECTS):  # RFC 9309: a robots.txt redirect is followed, five at most
+                    target = _location(response, url) if response.status in _REDIRECTS else None
+                    if target is None:
+                        break
+                    url = target
+                    response = self._request(url, {}, self.settings.web_delay_s)
             except _Failed as exc:
                 self._robots[host] = None
                 if required:
@@ -288,8 +294,8 @@ class Harvester:
                 raise _Failed(f"robots.txt kunne ikke hentes ({exc.reason})", "robots_unavailable") from None
             if response.status == 200:
                 self._robots[host] = Robots.parse(response.body.decode("utf-8", errors="replace"))
-            elif 400 <= response.status < 500:
-                self._robots[host] = Robots.parse(None)  # no robots.txt: nothing is forbidden
+            elif 300 <= response.status < 500:  # none (or redirects without end): nothing is forbidden
+                self._robots[host] = Robots.parse(None)
             else:  # a server error: treat the whole host as forbidden for now (RFC 9309)
                 self._robots[host] = None
         robots = self._robots[host]

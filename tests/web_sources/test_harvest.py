@@ -174,3 +174,14 @@ def test_a_redirect_inside_the_site_is_followed_and_kept_under_the_linked_url(
     assert site.paths().count("/born-og-familie/ny-side") == 1
     stored = outcome.pages[site.url + "/born-og-familie/gammel-side"]
     assert b"Handleplan for familieomr" in Path(stored.path).read_bytes()
+
+
+def test_robots_txt_is_read_through_a_redirect(site: Site, web_settings: Settings, tmp_path: Path) -> None:
+    rules = site.pages["/robots.txt"]
+    site.pages["/robots.txt"] = Page(b"", status=301, location="/ny/robots.txt")
+    site.pages["/ny/robots.txt"] = rules
+
+    outcome = run(web_settings, site, tmp_path / "web", {})
+
+    assert not outcome.site_down and paths(site, outcome.fetched) == STORED
+    assert "/born-og-familie/intern/notat" not in site.paths()  # its rules still hold
