@@ -186,6 +186,10 @@ class Harvester:
         self._settle(out, reached, failed | (set(self.known) if truncated else set()))
         return out
 
+    def failed(self, why: str) -> CrawlOutcome:
+        """The outcome of a run that could not be completed: everything kept, the source reported failed."""
+        return self._down(CrawlOutcome(pages={}), why)
+
     def _down(self, out: CrawlOutcome, why: str) -> CrawlOutcome:
         """A site that cannot be read keeps everything, and the source is reported failed."""
         out.pages = dict(self.known)

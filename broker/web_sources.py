@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from index.store import Store
 from language.municipality import resolve
 from language.registry import municipalities, municipality_for_host
 
+log = logging.getLogger(__name__)
 WEB_SOURCES = "web_sources"  # meta key: {source name: its WebOptions as JSON}
 
 
@@ -160,6 +162,9 @@ def harvest(
             )
             try:
                 outcome = harvester.run()
+            except Exception:  # a fault in one site's harvest must not stop the re-index of the others
+                log.exception("høsten af %s fejlede", name)
+                outcome = harvester.failed("intern fejl under høsten; se tjenestens log")
             finally:
                 harvester.close()
             with store.write():

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from broker.crawl import CrawlOutcome, Harvester, WebOptions
 from core.settings import Settings
 from index.web_state import PageState
@@ -185,3 +187,34 @@ def test_robots_txt_is_read_through_a_redirect(site: Site, web_settings: Setting
 
     assert not outcome.site_down and paths(site, outcome.fetched) == STORED
     assert "/born-og-familie/intern/notat" not in site.paths()  # its rules still hold
+
+
+def test_a_fault_inside_one_harvest_keeps_the_source_and_reports_it(
+    site: Site, web_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from broker import web_sources
+    from index.store import Store
+    from index.web_state import load
+
+    web_sources.add_web_source(web_settings, site.url + START, "greve-web", kommune="Greve", max_depth=1)
+    sources = [s for s in web_sources_list(web_settings) if s["name"] == "greve-web"]
+    first = web_sources.harvest(web_settings, sources)
+    assert first.outcomes["greve-web"].fetched and "site_down" not in {f.code for f in first.failures}
+
+    def broken(self: Harvester) -> CrawlOutcome:
+        raise RuntimeError("fejl i høsten")
+
+    monkeypatch.setattr(Harvester, "run", broken)  # a unit test of the plumbing around a failing run
+    second = web_sources.harvest(web_settings, sources)
+    assert [f.code for f in second.failures] == ["site_down"]
+    store = Store(web_settings.db_path)
+    try:
+        assert set(load(store.conn, "greve-web")) == set(first.outcomes["greve-web"].pages)
+    finally:
+        store.close()
+
+
+def web_sources_list(settings: Settings) -> list[dict[str, object]]:
+    from broker.reindex import list_sources
+
+    return list_sources(settings)
