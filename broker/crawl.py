@@ -274,7 +274,7 @@ class Harvester:
                 continue
             if response.status != 200:
                 continue
-            pages, more = parse_sitemap(response.body, response.url)
+            pages, more = parse_sitemap(response.body, response.url, self.limit)
             todo.extend(more)
             yield from (p for p in pages if self.scope.fetches(p))
 

@@ -6,6 +6,7 @@ import fnmatch
 import hashlib
 import html
 import re
+import zlib
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from urllib.parse import urldefrag, urljoin, urlsplit, urlunsplit
@@ -130,8 +131,14 @@ def page_links(data: bytes, url: str) -> list[str]:
     return list(dict.fromkeys(link for link in found if link))
 
 
-def parse_sitemap(data: bytes, url: str) -> tuple[list[str], list[str]]:
-    """(page URLs, further sitemap URLs) of a sitemap or a sitemap index; malformed entries are left out."""
+def parse_sitemap(data: bytes, url: str, limit: int = 50 * 1024 * 1024) -> tuple[list[str], list[str]]:
+    """(page URLs, further sitemap URLs) of a sitemap or a sitemap index, also gzipped (unpacked to at most
+    `limit` bytes); malformed entries are left out."""
+    if data[:2] == b"\x1f\x8b":
+        try:
+            data = zlib.decompressobj(wbits=31).decompress(data, limit)
+        except zlib.error:
+            return [], []
     is_index = b"<sitemapindex" in data[:2000].lower()
     locs = (normalize(html.unescape(m.decode("utf-8", errors="replace")), url) for m in _LOC.findall(data))
     found = list(dict.fromkeys(loc for loc in locs if loc))

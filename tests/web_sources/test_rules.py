@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 from broker.crawl import WebOptions, user_agent
 from broker.crawl_rules import (
     Robots,
@@ -61,6 +63,9 @@ def test_sitemaps_and_sitemap_indexes() -> None:
     index = b"<sitemapindex><sitemap><loc>/s1.xml</loc></sitemap></sitemapindex>"
     assert parse_sitemap(index, f"{SITE}/sitemap.xml") == ([], [f"{SITE}/s1.xml"])
     assert parse_sitemap(b"not xml at all", SITE) == ([], [])
+    assert parse_sitemap(gzip.compress(urlset), SITE)[0] == [f"{SITE}/a?x=1&y=2"]  # sitemap.xml.gz
+    bomb = gzip.compress(b"<urlset>" + b" " * 5_000_000 + b"<url><loc>/late</loc></url></urlset>")
+    assert parse_sitemap(bomb, SITE, limit=1_000_000) == ([], [])  # unpacked only up to the limit
 
 
 def test_robots_rules_and_the_delay_between_requests() -> None:
