@@ -1,4 +1,4 @@
-"""The `broker` command line: ingest, search, ask, eval, serve, sources, reindex, documents and keys."""
+"""The `broker` command line: ingest, search, ask, eval, serve, sources, reindex, watch, documents and keys."""
 
 from __future__ import annotations
 
@@ -77,6 +77,11 @@ def print_report(report: IngestReport) -> None:
         out.print(f"[red]  ✗ {escape(failure.path)}[/]: {escape(failure.reason)}")
     for skipped in report.skipped:
         out.print(f"[yellow]  – {escape(skipped.path)}[/]: {escape(skipped.reason)}")
+    for watch in report.watches:
+        out.print(
+            f"Overvågning »{escape(str(watch['name']))}« ({escape(str(watch['owner']))}): "
+            f"{watch['new']} nye, {watch['changed']} ændrede"
+        )
 
 
 @app.command()
@@ -606,6 +611,11 @@ def serve(
         access_log=False,
         server_header=False,
     )
+
+
+from broker.watch_cli import watch_app  # noqa: E402 - its commands use the helpers above
+
+app.add_typer(watch_app, name="watch")
 
 
 def main() -> None:

@@ -121,7 +121,7 @@ def reindex(
         for s in sources
         if Path(s["path"]).exists() and not _usable(s["path"])
     ]
-    return sync(
+    report = sync(
         present,
         settings,
         embedder,
@@ -133,6 +133,10 @@ def reindex(
         locked=locked,
         follow_links=[Path(s["path"]) for s in sources if s["follow_links"]],
     )
+    from broker.watches import after_index  # the saved searches look at what the run brought
+
+    report.watches = after_index(settings, embedder, report)
+    return report
 
 
 def _usable(root: str) -> bool:
