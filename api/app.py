@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, documents, search
+from api import admin, documents, search, watches
 from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
 from broker.access import KeyRing
@@ -58,6 +58,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
             {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
             {"name": "drift", "description": "Status og sundhed."},
+            {"name": "overvågning", "description": "Gemte søgninger og deres nye dokumenter."},
             {
                 "name": "administration",
                 "description": "Upload, sletning, kilder og genindeksering (admin-nøgle).",
@@ -99,6 +100,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.include_router(search.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
+    app.include_router(watches.router)
     # Outermost last: the access log sees every response, headers go on every response, limits come first.
     upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
     app.add_middleware(

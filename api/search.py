@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
+from api.watches import summary_for
 from broker.answer import Answerer
 from broker.compare import compare as compare_practice
 from broker.paths import SourcePaths
@@ -150,6 +151,7 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
             "index_kind": index.kind if index is not None else None,
             "generation": current_generation(store),
             "last_reindex": last,
+            "watches": summary_for(engine.settings, caller),
         }
 
 

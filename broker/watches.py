@@ -29,6 +29,7 @@ log = logging.getLogger("vidensmaegler.watches")
 CLI_OWNER = "cli"  # the command line runs with the data directory's own rights
 ROLES_SEEING_INTERNAL = ("internal", "admin", CLI_OWNER)
 _NAME = re.compile(r"^[\w\-æøåÆØÅ][\w.\-æøåÆØÅ ]{0,79}$")
+MAX_PER_OWNER = 100  # every watch costs a search per index run
 _FILTER_KEYS = ("kommuner", "regions", "types", "year_from", "year_to", "languages")
 
 
@@ -42,8 +43,8 @@ def watch_filters(watch: Watch) -> SearchFilters:
     return SearchFilters(**values, include_internal=watch.role in ROLES_SEEING_INTERNAL)
 
 
-def open_watches(settings: Settings) -> WatchStore:
-    return WatchStore(Store(settings.db_path, create=False))
+def open_watches(settings: Settings, *, create: bool = True) -> WatchStore:
+    return WatchStore(Store(settings.db_path, create=False), create=create)
 
 
 def add_watch(
@@ -69,6 +70,8 @@ def add_watch(
     watches = open_watches(settings)
     try:
         with watches.write():
+            if len(watches.listing(owner)) >= MAX_PER_OWNER:
+                raise InvalidQuery(f"Der kan højst gemmes {MAX_PER_OWNER} overvågninger pr. nøgle.")
             watch = watches.add(name, owner, role, query, filters_dict(filters), mode)
         if watch is None:
             raise InvalidQuery(f"Der findes allerede en overvågning ved navn »{name}«.")
@@ -81,8 +84,10 @@ def list_watches(settings: Settings, owner: str | None = None) -> list[dict[str,
     """The owner's watches (everyone's with owner None), each with the number it found in its last run."""
     if not settings.db_path.exists():
         return []
-    watches = open_watches(settings)
+    watches = open_watches(settings, create=False)  # a read never changes the schema
     try:
+        if not watches.exists:
+            return []
         with watches.store.snapshot():
             return [
                 {**w.as_dict(), "new": len(_news(watches, w, None, w.role in ROLES_SEEING_INTERNAL))}
@@ -156,7 +161,7 @@ def run_watches(
         return []
     own_engine = engine is None
     engine = engine or Engine(settings, embedder=embedder)
-    watches = WatchStore(Store(settings.db_path, create=False))
+    watches = open_watches(settings)
     changed = set(changed_paths or ())
     results = []
     try:
@@ -185,8 +190,12 @@ def run_watches(
 
 def _run_one(engine: Engine, watches: WatchStore, watch: Watch, changed: set[str]) -> list[tuple[str, str]]:
     conn = watches.conn
+    # Only documents the owner may see move a watch on: an internal document must not even touch the last
+    # run of a reader's watch.
+    visible = "" if watch.role in ROLES_SEEING_INTERNAL else " AND internal = 0"
     rows = conn.execute(
-        "SELECT doc_id, added_at FROM documents WHERE added_at > ? ORDER BY added_at", (watch.cursor,)
+        f"SELECT doc_id, added_at FROM documents WHERE added_at > ?{visible} ORDER BY added_at",
+        (watch.cursor,),
     ).fetchall()
     if not rows:
         return []  # nothing stored since it last looked: its last run (and what it found then) stands

@@ -78,11 +78,15 @@ def _watch(row: tuple[Any, ...]) -> Watch:
 class WatchStore:
     """The saved searches of one index; opens the index's database and adds its tables when missing."""
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, *, create: bool = True) -> None:
         self.store = store
         conn = store.conn
-        if conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'watch_news'").fetchone() is None:
+        self.exists = (
+            conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'watch_news'").fetchone() is not None
+        )
+        if not self.exists and create:
             conn.executescript(f"BEGIN IMMEDIATE;{SCHEMA}COMMIT;")
+            self.exists = True
 
     @property
     def conn(self) -> sqlite3.Connection:
