@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from broker.search import Engine
+from broker.viewer_links import paged, viewer_url
 from core.settings import Settings
 from core.types import Answer, Citation, Hit, SearchFilters
 from ingest.chunking import split_sentences
@@ -78,6 +79,8 @@ def citation(n: int, hit: Hit, quote: str) -> Citation:
         section=hit.section,
         quote=quote,
         url=document_url(hit.doc_id, hit.page),
+        viewer_url=viewer_url(hit.doc_id, hit.page, quote, is_paged=paged(hit.source)),
+        paged=paged(hit.source),
     )
 
 
@@ -178,6 +181,8 @@ def by_municipality(hits: list[Hit], per_municipality: int = 3) -> list[dict[str
                     "snippet": hit.snippet,
                     "text": hit.text,
                     "url": document_url(hit.doc_id, hit.page),
+                    "viewer_url": viewer_url(hit.doc_id, hit.page, hit.text, is_paged=paged(hit.source)),
+                    "paged": paged(hit.source),
                 }
             )
     return list(groups.values())

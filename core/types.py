@@ -203,6 +203,8 @@ class Citation:
     section: str
     quote: str
     url: str
+    viewer_url: str = ""  # the document viewer at the cited page, with the quote highlighted
+    paged: bool = True  # False for Word, web pages and text: they are cited by passage ("afsnit")
 
 
 @dataclass
