@@ -18,6 +18,7 @@ from rich.table import Table
 
 from broker.paths import SourcePaths
 from broker.reports import report_dict, result_dict
+from broker.viewer_links import paged
 from core.errors import BrokerError, InvalidQuery
 from core.settings import Settings
 from core.types import IngestReport, SearchFilters, SearchResult
@@ -183,7 +184,7 @@ def print_result(result: SearchResult) -> None:
             for part in (
                 hit.municipality if hit.municipality != "ukendt" else "Ukendt kommune",
                 f"{hit.title} ({hit.year})" if hit.year else hit.title,
-                f"s. {hit.page}",
+                f"s. {hit.page}" if paged(hit.source) else "",  # a text is cited by its section only
                 hit.section,
             )
             if part
@@ -568,7 +569,12 @@ def ask(
         out.print(f"[dim]{answer['reason']}[/]")
     out.print()
     for c in answer["citations"]:
-        where = " · ".join(str(p) for p in (c["municipality"], c["title"], c["year"], f"s. {c['page']}") if p)
+        place = (
+            f"s. {c['page']}"
+            if c.get("paged", True)
+            else (f"afsnit »{c['section']}«" if c["section"] else "")
+        )
+        where = " · ".join(str(p) for p in (c["municipality"], c["title"], c["year"], place) if p)
         out.print(f"[bold]\\[{c['n']}][/] {where}")
     out.print("\n[bold]Pr. kommune:[/] " + ", ".join(g["municipality"] for g in answer["by_municipality"]))
 

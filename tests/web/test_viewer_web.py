@@ -123,3 +123,18 @@ def test_the_viewer_for_an_unknown_document_says_so_in_danish(
     expect(page.locator("#viewer-title")).to_have_text("Dokumentet findes ikke")
     page.context.close()
     assert complaints == []
+
+
+def test_a_search_hit_on_the_page_opens_the_viewer_at_its_page(
+    browser: Browser, demo_site: LiveServer
+) -> None:
+    page, outside, complaints = offline_page(browser, demo_site)
+    page.goto("/?q=underretninger+i+kvartalet&kommune=Aalborg")
+    hit = page.locator("#search-results .hit").first
+    expect(hit.locator(".hit-meta")).to_contain_text("side ")
+    page_number = hit.locator(".hit-meta").inner_text().split("side ")[-1].split("–")[0].strip()
+    hit.get_by_role("link", name="Vis siden med citatet").click()
+    expect(page.locator("#viewer-page")).to_contain_text(f"Side {page_number} af")
+    expect(page.locator(".textLayer mark.cite-mark").first).to_be_visible()
+    page.context.close()
+    assert outside == [] and complaints == []
