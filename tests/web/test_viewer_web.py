@@ -14,10 +14,9 @@ from playwright.sync_api import Browser, ConsoleMessage, Page, Request, Route, e
 from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import LiveServer, serve
-from tests.web.conftest import LAPTOP, REPO, open_page, screenshot
+from tests.web.conftest import LAPTOP, open_page, screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-DOCS_SCREENSHOT = REPO / "docs" / "viewer.png"
 
 
 def squashed(text: str) -> str:
@@ -81,8 +80,7 @@ def test_a_cited_pdf_page_opens_with_the_quote_marked_on_its_text_layer_offline(
     assert squashed(marked) == squashed(quote)
     expect(page.locator("#viewer-status")).to_have_text(f"Citatet er fremhævet på side {hit['page']}.")
     expect(page.locator("#viewer-title")).to_have_text(hit["title"])
-    path = screenshot(page, "viewer")
-    DOCS_SCREENSHOT.write_bytes(path.read_bytes())
+    screenshot(page, "viewer")  # docs/viewer.png in the README is a copy of this one
 
     page.get_by_role("button", name="Næste side →").click()
     expect(page.locator("#viewer-page")).to_contain_text(f"Side {hit['page'] + 1} af")
