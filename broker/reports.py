@@ -6,7 +6,6 @@ import dataclasses
 from typing import Any
 
 from broker.paths import SourcePaths
-from broker.viewer_links import paged, viewer_url
 from core.types import IngestReport, SearchResult
 
 OUTCOMES = ("added", "updated", "unchanged", "removed", "renamed", "failed")
@@ -20,12 +19,8 @@ def report_dict(report: IngestReport) -> dict[str, Any]:
 
 
 def result_dict(result: SearchResult, paths: SourcePaths, *, admin: bool) -> dict[str, Any]:
-    """A search result: each hit's `source` as source name and path inside it; the server path for admin;
-    its viewer link (`viewer_url`) and whether its page numbers are real (`paged`: PDF only)."""
+    """A search result: each hit's `source` as source name and path inside it; the server path for admin."""
     data = dataclasses.asdict(result)
-    for hit in data["results"]:  # read before the server's path is replaced by the shown one
-        hit["paged"] = paged(hit["source"])
-        hit["viewer_url"] = viewer_url(hit["doc_id"], hit["page"], hit["text"], is_paged=hit["paged"])
     data["results"] = paths.hits(data["results"], admin=admin)
     if data.get("facets") is None:
         data.pop("facets", None)
