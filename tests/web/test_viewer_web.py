@@ -109,6 +109,13 @@ def test_a_text_source_shows_the_cited_passage_marked_and_is_cited_by_section(
     section = hit["section"].replace(" > ", " › ")
     expect(page.locator("#viewer-status")).to_have_text(f"Citatet er fremhævet i afsnittet »{section}«.")
     expect(page.locator("#viewer-nav")).to_be_hidden()
+    # The document's own page has no made-up pages either.
+    page.get_by_role("link", name="Dokumentets side").click()
+    expect(page.locator(".doc-page-title")).to_have_text(["Teksten"])
+    expect(page.locator(".doc-subtitle")).not_to_contain_text("side")
+    expect(page.get_by_role("link", name="Vis i fremviseren")).to_have_attribute(
+        "href", f"/vis/{hit['doc_id']}"
+    )
     page.context.close()
     assert outside == [] and complaints == []
 
