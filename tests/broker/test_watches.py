@@ -136,3 +136,32 @@ def test_the_watch_commands_add_list_run_and_remove(
     assert broker("watch", "remove", "aflastning").returncode == 0
     gone = broker("watch", "remove", "aflastning")
     assert gone.returncode != 0 and "Ingen overvågning" in gone.stderr
+
+
+def test_delivery_that_fails_never_fails_the_reindex(
+    private_index: tuple[Settings, Path], e5: Embedder, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    from tests.api.conftest import free_port
+
+    blocker = tmp_path / "ikke-en-mappe"
+    blocker.write_text("x", "utf-8")
+    base, corpus = private_index
+    settings = base.model_copy(
+        update={
+            "watch_feed": blocker / "feed.jsonl",  # its folder is a file: the feed cannot be written
+            "smtp_host": "127.0.0.1",
+            "smtp_port": free_port(),  # nobody listens there
+            "smtp_from": "a@kommune.example",
+            "smtp_to": "b@kommune.example",
+            "smtp_timeout_s": 2.0,
+        }
+    )
+    add_source(settings, corpus, name="korpus")
+    add_watch(settings, "familiebehandling", QUERY, SearchFilters())
+    (corpus / "silkeborg_kvalitetsstandard_familiebehandling_2024.txt").write_text(NEW_MATCH, "utf-8")
+    with caplog.at_level("WARNING", logger="vidensmaegler.watches"):
+        report = reindex(settings, e5)
+    assert report.watches == [{"name": "familiebehandling", "owner": "cli", "new": 1, "changed": 0}]
+    problems = [r.getMessage() for r in caplog.records]
+    assert any("feed" in p and "kunne ikke skrives" in p for p in problems), problems
+    assert any("e-mail kunne ikke sendes" in p for p in problems), problems
