@@ -25,6 +25,7 @@ from broker.uploads import (
     set_internal,
     store_uploads,
 )
+from broker.watches import after_index
 from broker.web_sources import add_web_source
 from core.errors import BrokerError, IndexBusy, InvalidQuery
 from core.settings import Settings
@@ -68,7 +69,9 @@ def upload(
     """Indlæser filerne i kilden (mappen oprettes og registreres ved behov) og svarer med indlæsningsrapporten,
     samme form som `broker ingest --json`. Filtypen afgøres af indholdet; afviste filer står under `failed`."""
     incoming = [Incoming(f.filename or "", f.file) for f in files]
-    report = report_dict(store_uploads(settings, engine.embedder, source, incoming, internal=internal))
+    stored = store_uploads(settings, engine.embedder, source, incoming, internal=internal)
+    stored.watches = after_index(settings, engine.embedder, stored)
+    report = report_dict(stored)
     counts = report["counts"]
     log.info("upload til %s af %s: %s", source, who.name, counts)
     if counts["added"] or counts["updated"] or counts["renamed"]:

@@ -14,7 +14,7 @@ from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, documents, matrix, search
+from api import admin, documents, matrix, search, viewer, watches
 from api.docs import add_docs
 from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
@@ -63,6 +63,7 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
             {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
             {"name": "drift", "description": "Status og sundhed."},
+            {"name": "overvågning", "description": "Gemte søgninger og deres nye dokumenter."},
             {
                 "name": "administration",
                 "description": "Upload, sletning, kilder og genindeksering (admin-nøgle).",
@@ -101,8 +102,10 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     app.include_router(matrix.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
+    app.include_router(watches.router)
+    app.include_router(viewer.router)
     add_docs(app)
-    add_api_fallback(app, [search.router, documents.router, admin.router])
+    add_api_fallback(app, [search.router, documents.router, admin.router, watches.router])
     # Outermost last: the access log sees every response, headers go on every response, limits come first.
     upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
     app.add_middleware(

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
+from api.watches import summary_for
 from broker.answers.extractive import Answerer
 from broker.comparison.columns import compare as compare_practice
 from broker.indexing import LAST_INGEST
@@ -157,6 +158,7 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
             "generation": current_generation(store),
             "last_reindex": last,
             "last_ingest": ingest,  # the latest run of either kind: `broker ingest`, an upload or a re-index
+            "watches": summary_for(engine.settings, caller),
         }
 
 

@@ -9,6 +9,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from broker.crawl_rules import citation
+from broker.viewer_links import paged, viewer_url
 
 
 class SourcePaths:
@@ -50,12 +51,15 @@ class SourcePaths:
         return None
 
     def hits(self, hits: list[dict[str, Any]], *, admin: bool) -> list[dict[str, Any]]:
-        """Hits as dicts with a safe `source`; admin also gets the server's `absolute_path`."""
+        """Hits as dicts with a safe `source`; admin also gets the server's `absolute_path`. Each gets its
+        viewer link (`viewer_url`) and whether its page numbers are real (`paged`: a PDF's only)."""
         out = []
         for hit in hits:
             absolute = str(hit.get("source", ""))
-            shown = {**hit, "source": self.shown(absolute)} | self.web_fields(
-                absolute, int(hit.get("page") or 0)
+            shown = (
+                {**hit, "source": self.shown(absolute)}
+                | self.web_fields(absolute, int(hit.get("page") or 0))
+                | viewer_fields(hit, absolute)
             )
             if admin:
                 shown["absolute_path"] = absolute
@@ -70,3 +74,10 @@ class SourcePaths:
         url, kind, fetched = found
         day = datetime.datetime.fromtimestamp(fetched, datetime.UTC).date().isoformat()
         return {"url": citation(url, kind, page), "fetched": day}
+
+
+def viewer_fields(hit: Mapping[str, Any], source: str) -> dict[str, Any]:
+    """`paged` and `viewer_url` of a hit, from its server path (the shown one may hide the file's type)."""
+    is_paged = paged(source)
+    link = viewer_url(str(hit["doc_id"]), hit.get("page"), str(hit.get("text", "")), is_paged=is_paged)
+    return {"paged": is_paged, "viewer_url": link}

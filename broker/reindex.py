@@ -157,6 +157,9 @@ def reindex(
             follow_links=[Path(s["path"]) for s in sources if s["follow_links"]],
         )
         web_sources.after_sync(settings, sources, fetched, report)
+    from broker.watches import after_index  # the saved searches look at what the run brought
+
+    report.watches = after_index(settings, embedder, report)
     return report
 
 

@@ -188,7 +188,22 @@ class Settings(BaseSettings):
         default=None, description="En HTTP(S)-proxy til høstningen; miljøets proxyer bruges ikke."
     )
 
-    @field_validator("embed_cache", mode="before")
+    # Saved searches ("overvågninger"): optional delivery of what they find after each index run.
+    watch_feed: Path | None = Field(
+        default=None,
+        description="JSON Lines-fil, som hvert fund fra overvågningerne føjes til (valgfri).",
+    )
+    smtp_host: str | None = Field(
+        default=None, description="SMTP-server til overvågningernes e-mail-oversigt (valgfri)."
+    )
+    smtp_port: int = Field(default=25, description="SMTP-serverens port.")
+    smtp_from: str | None = Field(default=None, description="Afsenderadresse på e-mail-oversigten.")
+    smtp_to: str | None = Field(
+        default=None, description="Modtager(e) af e-mail-oversigten; interne dokumenter sendes aldrig."
+    )
+    smtp_timeout_s: float = Field(default=10.0, description="Hvor længe der ventes på SMTP-serveren.")
+
+    @field_validator("embed_cache", "watch_feed", "smtp_host", mode="before")
     @classmethod
     def _empty_is_off(cls, value: object) -> object:
         return None if isinstance(value, str) and not value.strip() else value

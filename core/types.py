@@ -122,6 +122,8 @@ class IngestReport:
     total_seconds: float = 0.0
     # Passed over on purpose, with a reason: links, special files, bad .brokerignore lines (not failures).
     skipped: list[FileFailure] = field(default_factory=list)
+    # Saved searches run after the index run: per watch its name, owner and numbers of new/changed documents.
+    watches: list[dict[str, object]] = field(default_factory=list)
 
 
 @dataclass
@@ -204,6 +206,8 @@ class Citation:
     section: str
     quote: str
     url: str
+    viewer_url: str = ""  # the document viewer at the cited page, with the quote highlighted
+    paged: bool = True  # False for Word, web pages and text: they are cited by passage ("afsnit")
 
 
 @dataclass

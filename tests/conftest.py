@@ -25,7 +25,7 @@ os.environ.setdefault(
 # Every hit of `broker search --json` and `GET /api/search` carries these fields (the contract).
 HIT_FIELDS = {
     "rank", "score", "doc_id", "chunk_id", "title", "municipality", "region", "doc_type", "year", "page",
-    "page_end", "section", "source", "text", "snippet",
+    "page_end", "section", "source", "text", "snippet", "paged", "viewer_url",
 }  # fmt: skip
 
 # A small corpus of Danish municipal texts, written for the tests. Each file is short (one chunk or two) so the

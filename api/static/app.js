@@ -1,4 +1,4 @@
-// Vidensmægler's web page: one page, five views, the state in the URL.
+// Vidensmægler's web page: one page, six views, the state in the URL.
 
 import { apiKey, forgetKey, openFileWithKey } from "./api.js";
 import { initAsk, showAsk } from "./ask.js";
@@ -8,12 +8,14 @@ import { go, setRouteHandler } from "./router.js";
 import { focusSearch, initSearch, showSearch } from "./search.js";
 import { readState, urlFor } from "./state.js";
 import { initStatus, showStatus } from "./status.js";
+import { initWatches, showWatches, syncSaveSearch } from "./watches.js";
 
 const VIEWS = {
   search: showSearch,
   ask: showAsk,
   compare: showCompare,
   status: showStatus,
+  watches: showWatches,
   doc: showDocument,
 };
 
@@ -31,6 +33,7 @@ function route({ force = false, fromHistory = false } = {}) {
   lastUrl[state.view] = window.location.pathname + window.location.search + window.location.hash;
   updateTabs(state);
   VIEWS[state.view](state, { force, fromHistory, focus: changed && !initial });
+  syncSaveSearch(state);
   if (changed && !initial && state.view !== "doc") {
     document.querySelector(`.view[data-view="${state.view}"] h1`)?.focus({ preventScroll: false });
   }
@@ -43,7 +46,7 @@ function updateTabs(state) {
     const view = link.dataset.tab;
     let href = lastUrl[view] ?? urlFor({ view });
     // A topic carries over between searching, asking and comparing, unless that view already has it.
-    if (topic && view !== state.view && view !== "status" && readState(new URL(href, window.location.href)).q.trim() !== topic) {
+    if (topic && view !== state.view && !["status", "watches"].includes(view) && readState(new URL(href, window.location.href)).q.trim() !== topic) {
       href = urlFor({ view, q: topic });
     }
     link.setAttribute("href", href);
@@ -110,6 +113,7 @@ function start() {
   initCompare();
   initDocument();
   initStatus();
+  initWatches();
   showKeyStatus();
   setRouteHandler(route);
   document.addEventListener("click", onLinkClick);

@@ -2,8 +2,8 @@
 
 import { errorView } from "./key.js";
 import { api, getMunicipalities, isAbort } from "./api.js";
-import { municipalityCard } from "./cards.js";
-import { announce, h, loading, municipalityBadge, notice, pageLabel, replace, reveal, sectionLabel } from "./dom.js";
+import { municipalityCard, openAtPage, placeLabel, viewerLink } from "./cards.js";
+import { announce, h, loading, municipalityBadge, notice, replace, reveal, sectionLabel } from "./dom.js";
 import { navigate } from "./router.js";
 import { documentPage, urlFor } from "./state.js";
 
@@ -232,7 +232,7 @@ function answerText(text, citations) {
             onclick: () => openCitation(citation.n),
           },
           `[${citation.n}]`,
-          h("span", { class: "sr-only" }, ` kilde: ${citation.municipality}, ${pageLabel(citation.page)}`),
+          h("span", { class: "sr-only" }, ` kilde: ${[citation.municipality, placeLabel(citation)].filter(Boolean).join(", ")}`),
         ),
       );
     } else if (part) {
@@ -277,7 +277,7 @@ function citationList(citations) {
                 h(
                   "span",
                   { class: "citation-meta" },
-                  [c.year, pageLabel(c.page), c.section !== c.title ? sectionLabel(c.section) : null].filter(Boolean).join(" · "),
+                  [c.year, placeLabel(c), c.paged !== false && c.section !== c.title ? sectionLabel(c.section) : null].filter(Boolean).join(" · "),
                 ),
               ),
             ),
@@ -288,7 +288,10 @@ function citationList(citations) {
               h(
                 "p",
                 { class: "citation-links" },
-                h("a", { class: "action-link open-file", href: c.url, target: "_blank", rel: "noopener" }, `Åbn dokumentet på side ${c.page}`, h("span", { class: "sr-only" }, " (åbner i en ny fane)")),
+                viewerLink(c),
+                c.paged === false
+                  ? openAtPage(c.doc_id, null)
+                  : h("a", { class: "action-link open-file", href: c.url, target: "_blank", rel: "noopener" }, `Åbn dokumentet på side ${c.page}`, h("span", { class: "sr-only" }, " (åbner i en ny fane)")),
                 h("a", { class: "action-link", href: documentPage(c.doc_id, c.page), "data-route": true }, "Se passagen i dokumentet"),
               ),
             ),

@@ -30,8 +30,20 @@ export function openAtPage(docId, page, label) {
   );
 }
 
+/** Where a passage stands: its page in a PDF; in a Word file, web page or text only its section ("afsnit"). */
+export function placeLabel(item) {
+  if (item.paged !== false) return pageLabel(item.page, item.page_end);
+  return item.section && item.section !== item.title ? `afsnit »${sectionLabel(item.section)}«` : "";
+}
+
+/** "Vis siden med citatet" / "Vis afsnittet": the viewer, at the page with the passage marked. */
+export function viewerLink(item) {
+  if (!item.viewer_url) return null;
+  return h("a", { class: "action-link viewer-link", href: item.viewer_url }, item.paged === false ? "Vis afsnittet" : "Vis siden med citatet");
+}
+
 function metaLine(item) {
-  const parts = [typeLabel(item.doc_type), item.year, pageLabel(item.page, item.page_end)].filter(Boolean);
+  const parts = [typeLabel(item.doc_type), item.year, placeLabel(item)].filter(Boolean);
   return h("p", { class: "hit-meta" }, parts.join(" · "));
 }
 
@@ -57,8 +69,9 @@ export function hitCard(hit, { level = 3, municipality = true, similar = true } 
   const body = hit.snippet
     ? h("p", { class: "snippet" }, snippet(hit.snippet))
     : h("p", { class: "snippet" }, excerpt(hit.text));
-  const actions = h("div", { class: "hit-actions" }, openAtPage(hit.doc_id, hit.page));
-  const section = hit.section && hit.section !== hit.title ? sectionLine(hit.section) : null;
+  const page = hit.paged === false ? null : hit.page; // a text has no pages to open at
+  const actions = h("div", { class: "hit-actions" }, viewerLink(hit), openAtPage(hit.doc_id, page));
+  const section = hit.section && hit.section !== hit.title && hit.paged !== false ? sectionLine(hit.section) : null;
   card.append(...[head.childNodes.length ? head : null, title, metaLine(hit), section, body, actions].filter(Boolean));
   if (similar) {
     const { button, panel } = similarToggle(hit.doc_id, hit.municipality, level + 1);

@@ -105,7 +105,7 @@ function render(doc, signal) {
       h(
         "p",
         { class: "doc-subtitle" },
-        [typeLabel(doc.doc_type), doc.year, doc.page_count ? plural(doc.page_count, "side", "sider") : null].filter(Boolean).join(" · "),
+        [typeLabel(doc.doc_type), doc.year, doc.page_count && hasPages(doc) ? plural(doc.page_count, "side", "sider") : null].filter(Boolean).join(" · "),
       ),
       h(
         "p",
@@ -116,6 +116,8 @@ function render(doc, signal) {
           "Åbn originalfilen",
           h("span", { class: "sr-only" }, " (åbner i en ny fane)"),
         ),
+        " ",
+        h("a", { class: "btn viewer-link", href: `/vis/${encodeURIComponent(doc.doc_id)}` }, "Vis i fremviseren"),
       ),
     ),
     h(
@@ -124,7 +126,7 @@ function render(doc, signal) {
       h(
         "div",
         { class: "doc-text" },
-        h("h2", { class: "doc-section-title" }, "Teksten side for side"),
+        h("h2", { class: "doc-section-title" }, hasPages(doc) ? "Teksten side for side" : "Teksten afsnit for afsnit"),
         chunks.length ? pages(doc, chunks) : h("p", { class: "muted" }, "Dokumentet har ingen tekst i indekset."),
       ),
       h(
@@ -141,8 +143,12 @@ function render(doc, signal) {
   loadSimilar(doc.doc_id, similar, { level: 2, municipality: doc.municipality, signal, k: 6 });
 }
 
+/** Only a PDF has pages; a Word file, web page or text has passages under its headings ("afsnit"). */
+const hasPages = (doc) => (doc.sources ?? []).some((s) => !s.record_id && /\.pdf$/i.test(s.path ?? ""));
+
 /** Chunks grouped by the page they start on, each group with its sections. */
 function pages(doc, chunks) {
+  const paged = hasPages(doc);
   const groups = [];
   for (const chunk of chunks) {
     const last = groups.at(-1);
@@ -155,7 +161,7 @@ function pages(doc, chunks) {
   }
   let section = null;
   return groups.map((group) => {
-    const label = group.last > group.first ? `Side ${group.first}–${group.last}` : `Side ${group.first}`;
+    const label = !paged ? "Teksten" : group.last > group.first ? `Side ${group.first}–${group.last}` : `Side ${group.first}`;
     const body = [];
     for (const chunk of group.chunks) {
       let text = String(chunk.text ?? "");
@@ -175,7 +181,7 @@ function pages(doc, chunks) {
         "div",
         { class: "doc-page-head" },
         h("h3", { class: "doc-page-title", tabindex: "-1" }, label),
-        openAtPage(doc.doc_id, group.first, `Åbn originalen på side ${group.first}`),
+        paged ? openAtPage(doc.doc_id, group.first, `Åbn originalen på side ${group.first}`) : openAtPage(doc.doc_id, null, "Åbn originalen"),
       ),
       body,
     );
@@ -191,7 +197,7 @@ function metadata(doc) {
     ["Dato", doc.date],
     ["Udvalg", doc.committee],
     ["Sprog", LANGUAGES.get(doc.language) ?? doc.language],
-    ["Sider", doc.page_count],
+    ["Sider", hasPages(doc) ? doc.page_count : null],
     ["Forfatter", doc.author],
     ["Oprettet", doc.created],
     ["Adgang", doc.internal ? "Internt dokument" : null],

@@ -1,6 +1,6 @@
 // The page's state lives in the URL, so every view can be shared, bookmarked and reached with Back.
 
-export const VIEWS = ["search", "ask", "compare", "status", "doc"];
+export const VIEWS = ["search", "ask", "compare", "status", "watches", "doc"];
 export const MODES = ["hybrid", "dense", "lexical"];
 
 const yearParam = (value) => (/^\d{4}$/.test(value ?? "") ? value : "");
@@ -60,6 +60,9 @@ export function urlFor(state) {
       break;
     case "status":
       add("view", "status");
+      break;
+    case "watches":
+      add("view", "watches");
       break;
     default:
       add("q", q);

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from broker.viewer_links import paged, viewer_url
 from core.types import Citation, Hit
 
 
@@ -23,4 +24,6 @@ def citation(n: int, hit: Hit, quote: str) -> Citation:
         section=hit.section,
         quote=quote,
         url=document_url(hit.doc_id, hit.page),
+        viewer_url=viewer_url(hit.doc_id, hit.page, quote, is_paged=paged(hit.source)),
+        paged=paged(hit.source),
     )

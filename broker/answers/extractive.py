@@ -14,6 +14,7 @@ from broker.answers.citations import citation, document_url
 from broker.answers.intent import WHICH, kind_fit, question_kind
 from broker.answers.sentences import Unit, units
 from broker.search import Engine
+from broker.viewer_links import paged, viewer_url
 from core.settings import Settings
 from core.types import Answer, Citation, Hit, SearchFilters
 from language.analysis import analyze_query
@@ -227,6 +228,8 @@ def by_municipality(hits: list[Hit], per_municipality: int = 3) -> list[dict[str
                     "snippet": hit.snippet,
                     "text": hit.text,
                     "url": document_url(hit.doc_id, hit.page),
+                    "viewer_url": viewer_url(hit.doc_id, hit.page, hit.text, is_paged=paged(hit.source)),
+                    "paged": paged(hit.source),
                 }
             )
     return list(groups.values())

@@ -2,7 +2,7 @@
 
 # isort: skip_file
 # The modules register their commands on import; this order is the order `broker --help` lists them in.
-from broker.cli import search_commands, index_commands, admin_commands
+from broker.cli import search_commands, index_commands, watch_commands, admin_commands
 from broker.cli.app import app, main
 
-__all__ = ["admin_commands", "app", "index_commands", "main", "search_commands"]
+__all__ = ["admin_commands", "app", "index_commands", "main", "search_commands", "watch_commands"]

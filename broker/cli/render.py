@@ -14,6 +14,7 @@ from broker.cli.app import (
     out,
 )
 from broker.reports import report_dict
+from broker.viewer_links import paged
 from core.types import IngestReport, SearchResult
 
 
@@ -33,6 +34,11 @@ def print_report(report: IngestReport) -> None:
         out.print(f"[red]  ✗ {escape(failure.path)}[/]: {escape(failure.reason)}")
     for skipped in report.skipped:
         out.print(f"[yellow]  – {escape(skipped.path)}[/]: {escape(skipped.reason)}")
+    for watch in report.watches:
+        out.print(
+            f"Overvågning »{escape(str(watch['name']))}« ({escape(str(watch['owner']))}): "
+            f"{watch['new']} nye, {watch['changed']} ændrede"
+        )
 
 
 class LogProgress:
@@ -121,7 +127,7 @@ def print_hits(hits: list[Any]) -> None:
             for part in (
                 hit.municipality if hit.municipality != "ukendt" else "Ukendt kommune",
                 f"{hit.title} ({hit.year})" if hit.year else hit.title,
-                f"s. {hit.page}",
+                f"s. {hit.page}" if paged(hit.source) else "",  # a text is cited by its section only
                 hit.section,
             )
             if part

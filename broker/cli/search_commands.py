@@ -345,6 +345,11 @@ def ask(
         out.print(f"[dim]{answer['reason']}[/]")
     out.print()
     for c in answer["citations"]:
-        where = " · ".join(str(p) for p in (c["municipality"], c["title"], c["year"], f"s. {c['page']}") if p)
+        place = (
+            f"s. {c['page']}"
+            if c.get("paged", True)
+            else (f"afsnit »{c['section']}«" if c["section"] else "")
+        )
+        where = " · ".join(str(p) for p in (c["municipality"], c["title"], c["year"], place) if p)
         out.print(f"[bold]\\[{c['n']}][/] {where}")
     out.print("\n[bold]Pr. kommune:[/] " + ", ".join(g["municipality"] for g in answer["by_municipality"]))

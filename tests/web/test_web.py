@@ -49,13 +49,17 @@ def test_search_shows_results_while_typing(page: Page) -> None:
     first = page.locator("#search-results .hit").first
     expect(first.locator(".muni-badge")).to_have_text("Hjørring")
     expect(first.locator(".hit-title")).to_contain_text("Kvalitetsstandard for familiebehandling")
-    expect(first.locator(".hit-meta")).to_contain_text("Kvalitetsstandard · 2019 · side 1")
+    # A text file has no pages: no made-up "side 1", and the viewer shows the passage instead.
+    expect(first.locator(".hit-meta")).to_have_text("Kvalitetsstandard · 2019")
     # The snippet does not repeat the heading shown as the title; the query is marked in the snippets.
     expect(first.locator(".snippet")).not_to_contain_text("Kvalitetsstandard for familiebehandling")
     expect(page.locator("#search-results .snippet mark").first).to_have_text(
         re.compile("familiebehandl", re.I)
     )
-    expect(first.get_by_role("link", name=re.compile("Åbn dokumentet på side 1"))).to_be_visible()
+    expect(first.get_by_role("link", name="Vis afsnittet")).to_have_attribute(
+        "href", re.compile(r"^/vis/\w+\?citat=")
+    )
+    expect(first.get_by_role("link", name=re.compile("^Åbn dokumentet"))).to_be_visible()
     expect(page.locator("#search-summary")).to_contain_text("for »familiebehandling«")
     assert params(page)["q"] == ["familiebehandling"]
     assert len(searches) <= 2, searches  # debounced: not one request per keystroke
