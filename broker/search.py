@@ -195,6 +195,9 @@ class Engine:
             ranked = self.rank(
                 plan, query_vector, mode=mode, filters=filters, depth=max(k, 1), parts=retrieved
             )
+            no_results_reason = self._nothing_relevant(plan, filters, retrieved, mode)
+            if no_results_reason is not None:
+                ranked, facets = [], False
             if collapse:
                 ranked = self._best_per_document(ranked)
             found = (
@@ -231,7 +234,21 @@ class Engine:
             matched=len(counted.matched) if counted is not None else None,
             understood=plan.understood.as_dict(),
             suggestion=suggest(query, plan.corrections),
+            no_results_reason=no_results_reason,
         )
+
+    def _nothing_relevant(
+        self, plan: QueryPlan, filters: SearchFilters | None, retrieved: dict[str, list[Ranked]], mode: str
+    ) -> str | None:
+        """Why nothing is shown, when no document has a word of the query and none is close in meaning
+        (`relevance_floor`); None when there is something relevant. Call inside a snapshot."""
+        lexical = retrieved.get("lexical") if mode != "dense" else self._lexical(plan, self.scope(filters), 1)
+        if lexical:
+            return None
+        dense = retrieved.get("dense") or []
+        if dense and dense[0].score >= self.settings.relevance_floor:
+            return None
+        return NOTHING_RELEVANT
 
     def rank(
         self,
@@ -438,6 +455,11 @@ class Engine:
                 seen.add(doc_id)
                 best.append(r)
         return best
+
+
+NOTHING_RELEVANT = (
+    "Intet relevant: ingen dokumenter indeholder søgningens ord, og ingen ligner den nok i betydning."
+)
 
 
 def validate_query(query: str) -> str:

@@ -190,6 +190,8 @@ class SearchResult:
     suggestion: str | None = None  # "Mente du: …" when words of the query are unknown to the index
     # How many documents match closely under all the filters: what the facets count (API only).
     matched: int | None = None
+    # Why there are no results when nothing relevant was found (Danish); None when there are results.
+    no_results_reason: str | None = None
 
 
 @dataclass

@@ -322,6 +322,7 @@ function renderResults(data, state) {
       els.results,
       notice(
         `Ingen resultater for »${q}«`,
+        data.no_results_reason ? h("p", { class: "no-results-reason" }, data.no_results_reason) : null,
         tips,
         hasFilters(state) ? h("button", { type: "button", class: "btn", onclick: () => update(noFilters()) }, "Fjern alle filtre") : null,
       ),

@@ -104,7 +104,9 @@ def print_understood(understood: dict[str, Any] | None, suggestion: str | None) 
 def print_result(result: SearchResult, *, by_municipality: bool = False) -> None:
     print_understood(result.understood, result.suggestion)
     if not result.results:
-        out.print(f"Ingen resultater for »{result.query}«.")
+        out.print(f"Ingen resultater for »{escape(result.query)}«.")
+        if result.no_results_reason:
+            out.print(f"[dim]{escape(result.no_results_reason)}[/]")
         return
     out.print(f"[dim]{len(result.results)} resultater · {result.mode} · {result.took_ms:.0f} ms[/]\n")
     if not by_municipality:
