@@ -252,6 +252,7 @@ def chat_server() -> Iterator[str]:
     thread.start()
     yield f"http://127.0.0.1:{server.server_port}/v1"
     server.shutdown()
+    server.server_close()
 
 
 @pytest.fixture(scope="module")

@@ -209,6 +209,8 @@ def test_a_second_reindex_while_one_runs_exits_at_once(
     finally:
         first.kill()
         first.wait()
+        if first.stdout is not None:  # the pipe is closed, not left to the collector
+            first.stdout.close()
 
 
 def test_a_stale_lock_from_a_dead_process_is_taken_over(
@@ -219,6 +221,8 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(
     dead = start_driver(settings, "scanned")
     dead.send_signal(signal.SIGKILL)
     dead.wait()
+    if dead.stdout is not None:  # the pipe is closed, not left to the collector
+        dead.stdout.close()
     report = reindex(settings, e5)
     assert len(report.unchanged) == 9
     with WriteLock(settings.lock_path):
@@ -238,6 +242,8 @@ def test_a_reindex_killed_at_any_stage_loses_nothing_and_the_next_run_finishes(
     process = start_driver(settings, stage)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
+    if process.stdout is not None:  # the pipe is closed, not left to the collector
+        process.stdout.close()
 
     assert_consistent(settings)
     engine = Engine(settings, embedder=e5)

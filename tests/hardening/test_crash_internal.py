@@ -66,11 +66,15 @@ def test_an_internal_upload_killed_midway_is_never_found_by_a_reader_after_reind
         assert process.stdout.readline().startswith("PAUSED")
         os.killpg(process.pid, signal.SIGKILL)  # kill -9 of the real server, mid-upload
         process.wait(10)
+        if process.stdout is not None:  # the pipe is closed, not left to the collector
+            process.stdout.close()
         client.join(30)
     finally:
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait(10)
+            if process.stdout is not None:  # the pipe is closed, not left to the collector
+                process.stdout.close()
 
     uploaded = settings.uploads_dir / "personale" / "personalesag.txt"
     if pause_at == "scanned":

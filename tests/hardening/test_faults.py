@@ -95,6 +95,8 @@ def driver(
         if process.poll() is None:
             os.killpg(process.pid, signal.SIGKILL)
         process.wait(10)
+        if process.stdout is not None:  # the pipe is closed, not left to the collector
+            process.stdout.close()
 
 
 @pytest.mark.parametrize("driver", ["scanned", "written", "saved"], indirect=True)
@@ -124,6 +126,8 @@ def test_killed_mid_upload_leaves_no_half_document(
     assert process.stdout.readline().startswith("PAUSED")
     os.killpg(process.pid, signal.SIGKILL)  # kill -9, mid-ingest
     process.wait(10)
+    if process.stdout is not None:  # the pipe is closed, not left to the collector
+        process.stdout.close()
     client.join(30)
     assert failures, "the upload should not have completed"
 
