@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from broker.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
+from broker.fusion import fuse_convex
 from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, load_current
 from core.errors import IndexMismatch, InvalidQuery
 from core.settings import Settings
@@ -276,23 +277,31 @@ class Engine:
             parts.update(lexical=lexical, dense=dense)
         rankings: list[list[Ranked]] = []
         weights: list[float] = []
+        settings = self.settings
+        if settings.fusion == "convex":
+            w_lexical, w_dense = 1 - settings.convex_dense_weight, settings.convex_dense_weight
+        else:
+            w_lexical, w_dense = settings.weight_lexical, settings.weight_dense
         if mode in ("hybrid", "lexical"):
             rankings.append(lexical)
-            weights.append(self.settings.weight_lexical)
+            weights.append(w_lexical)
         if mode in ("hybrid", "dense"):
             rankings.append(dense)
-            weights.append(self.settings.weight_dense)
+            weights.append(w_dense)
         if plan.prefer is not None and plan.understood.applied_as == "boost":
             prefer = self.scope(plan.prefer)
             share = self.settings.weight_understood / len(rankings)
             if mode in ("hybrid", "lexical"):
                 rankings.append(self._lexical(plan, prefer, n))
-                weights.append(share * self.settings.weight_lexical)
+                weights.append(share * w_lexical)
             if mode in ("hybrid", "dense"):
                 rankings.append(self._dense(query_vector, prefer, n))
-                weights.append(share * self.settings.weight_dense)
+                weights.append(share * w_dense)
         if len(rankings) == 1:
             return rankings[0]
+        if self.settings.fusion == "convex":
+            # Lexical and dense scores live on different scales: each ranking is normalised, then weighed.
+            return [Ranked(i, s) for i, s in fuse_convex(rankings, weights)]
         return fuse_rrf(rankings, weights, self.settings.rrf_k)
 
     # -- query understanding and lexical expansion ------------------------------------------------

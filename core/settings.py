@@ -74,6 +74,13 @@ class Settings(BaseSettings):
     rrf_k: int = Field(default=60, description="Konstanten k i reciprocal rank fusion.")
     weight_lexical: float = Field(default=1.0, description="Vægten af ordsøgningen i hybrid søgning.")
     weight_dense: float = Field(default=1.0, description="Vægten af betydningssøgningen i hybrid søgning.")
+    fusion: Literal["rrf", "convex"] = Field(
+        default="rrf",
+        description="Hybrid sammenvejning: rrf (reciprocal rank fusion) eller convex (normaliserede scorer, vægtet).",
+    )
+    convex_dense_weight: float = Field(
+        default=0.6, description="Med convex: betydningssøgningens vægt (ordsøgningens er 1 minus den)."
+    )
     candidates: int = Field(default=100, description="Kandidater fra hver søgemåde før sammenvejningen.")
     # e5 scores sit in 0.75-0.95, so a small margin separates the close candidates from the rest.
     facet_dense_margin: float = Field(
