@@ -93,36 +93,37 @@ def test_hostile_queries_on_every_search_endpoint(client: httpx.Client, q: str) 
 
 
 @pytest.mark.parametrize(
-    "params",
+    ("params", "status", "says"),
     [
-        {"k": 0},
-        {"k": -1},
-        {"k": 10**9},
-        {"k": "abc"},
-        {"k": 1.5},
-        {"mode": "magic"},
-        {"kommune": "Atlantis"},
-        {"region": "Mars"},
-        {"type": "roman"},
-        {"year_from": 1800},
-        {"year_from": 2020, "year_to": 2010},
-        {"year_from": "sidste år"},
-        {"language": "zz"},
-        {"collapse": "måske"},
-        {"ukendt": "filter"},
-        {"kommune": ["Herning"] * 500},
+        ({"k": 0}, 422, "k"),
+        ({"k": -1}, 422, "k"),
+        ({"k": 10**9}, 422, "k"),
+        ({"k": "abc"}, 422, "k"),
+        ({"k": 1.5}, 422, "k"),
+        ({"mode": "magic"}, 422, "mode"),
+        ({"kommune": "Atlantis"}, 422, "Ukendt kommune"),
+        ({"region": "Mars"}, 422, "Ukendt region"),
+        ({"type": "roman"}, 422, "Ukendt dokumenttype"),
+        ({"year_from": 1800}, 422, "year_from"),
+        ({"year_from": 2020, "year_to": 2010}, 422, "Fra-året"),
+        ({"year_from": "sidste år"}, 422, "year_from"),
+        ({"collapse": "måske"}, 422, "collapse"),
+        # Not mistakes: an unknown language finds nothing, an unknown parameter is ignored, and a municipality
+        # named 500 times is that one municipality.
+        ({"language": "zz"}, 200, None),
+        ({"ukendt": "filter"}, 200, None),
+        ({"kommune": ["Herning"] * 500}, 200, None),
     ],
-    ids=lambda p: json.dumps(p)[:40],
+    ids=lambda p: json.dumps(p)[:40] if isinstance(p, dict) else str(p),
 )
-def test_bad_parameters_are_clear_errors(client: httpx.Client, params: dict[str, Any]) -> None:
+def test_bad_parameters_are_clear_errors(
+    client: httpx.Client, params: dict[str, Any], status: int, says: str | None
+) -> None:
     response = client.get("/api/search", params={"q": "familiebehandling", **params})
     assert_sane(response, params)
-    if any(
-        key in params for key in ("k", "mode", "kommune", "region", "type", "year_from", "collapse")
-    ) and params != {"kommune": ["Herning"] * 500}:
-        assert response.status_code == 422, params
-    if "Atlantis" in str(params):
-        assert "Ukendt kommune" in response.json()["error"]
+    assert response.status_code == status, (params, response.text)
+    if says is not None:
+        assert says in response.json()["error"], (params, response.json())
 
 
 def test_documents_paging_and_odd_ids(client: httpx.Client) -> None:
