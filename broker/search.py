@@ -198,14 +198,16 @@ class Engine:
             )
             no_results_reason = self._nothing_relevant(plan, filters, retrieved, mode)
             if no_results_reason is not None:
-                ranked, facets = [], False
+                ranked = []
             if collapse:
                 ranked = self._best_per_document(ranked)
-            found = (
-                self._facets(plan, query_vector, mode, filters, k, collapse, retrieved, ranked)
-                if facets
-                else None
-            )
+            found: tuple[dict[int, ChunkRow], list[Ranked]] | None = None
+            if facets:  # nothing relevant: every facet is empty, as the results are
+                found = (
+                    self._facets(plan, query_vector, mode, filters, k, collapse, retrieved, ranked)
+                    if no_results_reason is None
+                    else ({}, [])
+                )
             if found is not None:
                 ranked = found[1]
             ranked = ranked[:k]
