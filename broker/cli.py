@@ -401,8 +401,11 @@ def rebuild_lexical_index(settings: Settings) -> dict[str, Any]:
     """Rebuild the lexical index of an existing index under the write lock; no embedding."""
     import time
 
-    from broker.indexing import rebuild_lexical, storage_errors
+    from broker.indexing import storage_errors
+    from broker.lexical_sync import rebuild_lexical
     from broker.lock import WriteLock
+    from index.generations import current_lexical
+    from index.lexical import remove_stale
     from index.lexicon import ANALYZER_VERSION
     from index.store import Store
 
@@ -410,7 +413,8 @@ def rebuild_lexical_index(settings: Settings) -> dict[str, Any]:
     with storage_errors(settings.data_dir), WriteLock(settings.lock_path):
         store = Store(settings.db_path, create=False)
         try:
-            chunks = rebuild_lexical(store)
+            chunks = rebuild_lexical(store, settings.data_dir)
+            remove_stale(settings.data_dir, current_lexical(store))
         finally:
             store.close()
     seconds = round(time.perf_counter() - started, 2)

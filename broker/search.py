@@ -1,4 +1,4 @@
-"""Hybrid search: lexical (FTS5/BM25) and dense (FAISS) retrieval with filters inside both, fused by RRF."""
+"""Hybrid search: lexical (Tantivy/BM25) and dense (FAISS) retrieval with filters inside both, fused by RRF."""
 
 from __future__ import annotations
 
@@ -6,13 +6,15 @@ import dataclasses
 import datetime
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field
+from typing import cast
 
 import numpy as np
 
-from broker.errors import IndexMismatch, InvalidQuery
-from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, load_current
+from broker.errors import IndexMismatch, IndexMissing, InvalidQuery
+from broker.indexing import load_current
+from broker.lexical_sync import LEXICAL_STAMP_KEY, keep_whole
 from broker.settings import Settings
 from broker.spelling import Correction, Speller, suggest
 from broker.types import Hit, SearchFilters, SearchResult
@@ -22,7 +24,8 @@ from index.decompound import wordlist
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
 from index.fts import highlight_terms, match_expression
-from index.generations import current_generation
+from index.generations import current_generation, current_lexical
+from index.lexical import LexicalIndex, build_query, lexical_path
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
 from index.thesaurus import thesaurus
@@ -88,6 +91,7 @@ class Engine:
         self._vectors: dict[int, VectorIndex] = {}
         self._vectors_lock = threading.Lock()
         self._lexical_state: LexicalState | None = None
+        self._lexical_indexes: dict[int, LexicalIndex] = {}
         self._lexical_lock = threading.Lock()
         self.today: Callable[[], datetime.date] = datetime.date.today  # replaceable in tests
 
@@ -117,6 +121,30 @@ class Engine:
                 # Keep the newest two: a reader may still be on the previous generation for a moment.
                 self._vectors = {g: v for g, v in self._vectors.items() if g >= generation - 1}
                 self._vectors[generation] = index
+        return index
+
+    def lexical_index(self) -> LexicalIndex | None:
+        """The Tantivy index of the generation the caller's snapshot sees; None for an FTS5-era index."""
+        generation = current_lexical(self.store)
+        if generation == 0:
+            return None
+        index = self._lexical_indexes.get(generation)
+        if index is not None:
+            return index
+        with self._lexical_lock:
+            index = self._lexical_indexes.get(generation)
+            if index is None:
+                try:
+                    index = LexicalIndex.load(lexical_path(self.settings.data_dir, generation))
+                except Exception as exc:  # the committed directory must be there; say how to recover
+                    raise IndexMissing(
+                        f"Ordindekset (generation {generation}) mangler eller kan ikke læses. Kør: "
+                        f"broker reindex --rebuild-lexical --data {self.settings.data_dir}"
+                    ) from exc
+                self._lexical_indexes = {
+                    g: i for g, i in self._lexical_indexes.items() if g >= generation - 1
+                }
+                self._lexical_indexes[generation] = index
         return index
 
     def close(self) -> None:
@@ -235,14 +263,24 @@ class Engine:
     def lexical_state(self) -> LexicalState:
         """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
         store = self.store
-        key = (current_generation(store), store.get_meta(LEXICAL_STAMP_KEY), store.get_meta(ANALYZER_KEY))
+        key = (
+            current_generation(store),
+            current_lexical(store),
+            store.get_meta(LEXICAL_STAMP_KEY),
+            store.get_meta(ANALYZER_KEY),
+        )
         state = self._lexical_state
         if state is not None and state.key == key:
             return state
+        index = self.lexical_index()
         with self._lexical_lock:
-            current = store.fts_columns() == FTS_COLUMNS
+            current = index is not None or store.fts_columns() == FTS_COLUMNS
             words = store.vocabulary("words") if current else {}
-            terms = store.vocabulary("terms") if current else {}
+            terms: Collection[str] = {}
+            if index is not None:  # asked of Tantivy's term dictionary: nothing to load
+                terms = cast(Collection[str], index.known_terms())
+            elif current:
+                terms = store.vocabulary("terms")
             state = LexicalState(
                 key, current, Lexicon(words, keep_whole=keep_whole()), Speller(words, terms, wordlist())
             )
@@ -284,6 +322,16 @@ class Engine:
         return plan
 
     def _lexical(self, plan: QueryPlan, filters: SearchFilters | None, n: int) -> list[Ranked]:
+        index = self.lexical_index()
+        if index is None:
+            return self._lexical_fts5(plan, filters, n)
+        hidden = self.store.internal_doc_ids() if filters is not None and not filters.include_internal else ()
+        # Compound parts weigh index.lexical.PARTS_WEIGHT, set when indexing; `weight_parts` is FTS5's.
+        query = build_query(plan.terms, expansions=plan.expansions, filters=filters, exclude_doc_ids=hidden)
+        return [Ranked(i, s) for i, s in index.search(query, n)]
+
+    def _lexical_fts5(self, plan: QueryPlan, filters: SearchFilters | None, n: int) -> list[Ranked]:
+        """An FTS5-era data directory is searched as it is until its first write moves it to Tantivy."""
         current = self.lexical_state().current
         parts = self.settings.weight_parts
         columns = (FTS_COLUMNS if parts > 0 else FTS_COLUMNS[:1]) if current else ()

@@ -1,4 +1,4 @@
-"""The SQLite system of record: documents, sources, chunks, the FTS5 lexical index, vectors and index metadata."""
+"""The SQLite system of record: documents, sources, chunks, the vocabulary, vectors and index metadata."""
 
 from __future__ import annotations
 
@@ -62,8 +62,8 @@ CREATE TABLE IF NOT EXISTS chunks (
     text_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, parts, tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'col');
+-- The lexical index itself is Tantivy (index/lexical.py). FTS5 stays for the vocabulary only: fts5vocab
+-- keeps every surface word's count up to date as chunks come and go, with no bookkeeping of our own.
 CREATE VIRTUAL TABLE IF NOT EXISTS chunks_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
 CREATE VIRTUAL TABLE IF NOT EXISTS words_vocab USING fts5vocab(chunks_words, 'row');
 CREATE TABLE IF NOT EXISTS registered_sources (
@@ -374,7 +374,8 @@ class Store:
         """Remove a document everywhere in the database. Returns its chunk ids (for the vector index)."""
         conn = self.conn
         ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
-        conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        if self._has_table("chunks_fts"):  # an FTS5-era index not yet migrated
+            conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
         if self._has_table("chunks_words"):
             conn.executemany("DELETE FROM chunks_words WHERE rowid = ?", ((i,) for i in ids))
         conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))  # cascades to chunks, sources
@@ -495,9 +496,11 @@ class Store:
         limit: int,
         weights: Sequence[float] = (),
     ) -> list[tuple[int, float]]:
-        """BM25-ranked chunk ids for an FTS5 MATCH expression, filters applied inside the query.
+        """BM25-ranked chunk ids from an FTS5-era lexical index (table chunks_fts), filters inside the query.
 
-        `weights` are bm25 weights per column of the lexical index (see `fts_columns`), default 1.0 each."""
+        Kept for two readers only: a data directory from before Tantivy is searched this way until its first
+        write migrates it, and the benchmarks measure it as the baseline. `weights` are bm25 weights per
+        column (see `fts_columns`), default 1.0 each."""
         where, params = filter_clause(filters)
         bm25 = "bm25(chunks_fts" + "".join(f", {float(w)!r}" for w in weights) + ")"
         if where == "1":  # nothing to filter: no join per matching row (half the time on a large index)
@@ -512,50 +515,46 @@ class Store:
         # bm25() is lower-is-better; flip it so every retriever's score is higher-is-better.
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    # -- the lexical index's layout and vocabulary ------------------------------------------------
+    # -- the lexical index's vocabulary, and what an FTS5-era index left ------------------------------
 
     def fts_columns(self) -> tuple[str, ...]:
-        """The columns of the lexical index as built (an index from before compound parts has only "terms")."""
+        """The columns of an FTS5-era lexical index; () when there is none (it is Tantivy now)."""
         return tuple(r[1] for r in self.conn.execute("PRAGMA table_info(chunks_fts)"))
 
     def put_lexical(self, rows: Iterable[tuple[int, str | Sequence[str]]]) -> None:
-        """Insert lexical entries (chunk id, values per column, or just the terms); call inside a write.
+        """Record chunks' surface words in the vocabulary; call inside a write.
 
-        The values are the columns of `fts_columns()` and then, when the index keeps one, the chunk's
-        surface words (its vocabulary, in a table of its own so it never affects ranking)."""
-        columns = self.fts_columns()
-        width = len(columns)
-        words = self._has_table("chunks_words")
-        fts_sql = f"INSERT INTO chunks_fts(rowid, {', '.join(columns)}) VALUES (?{', ?' * width})"
-        words_sql = "INSERT INTO chunks_words(rowid, words) VALUES (?, ?)"
+        A row is (chunk id, (terms, parts, words)) as `index.lexicon.LexicalRow.values` gives it; the terms
+        and parts go to the Tantivy index (see `broker.indexing`), the words to a table of their own."""
+        if not self._has_table("chunks_words"):
+            return
+        sql = "INSERT INTO chunks_words(rowid, words) VALUES (?, ?)"
         for chunk_id, values in rows:
-            cells = [values] if isinstance(values, str) else list(values)
-            cells += [""] * (width + 1 - len(cells))
-            self.conn.execute(fts_sql, (chunk_id, *cells[:width]))
-            if words and cells[width]:
-                self.conn.execute(words_sql, (chunk_id, cells[width]))
+            if isinstance(values, str) or len(values) < 3 or not values[2]:
+                continue
+            self.conn.execute(sql, (chunk_id, values[2]))
 
-    def reset_lexical(self, columns: Sequence[str]) -> None:
-        """Drop the lexical index and its vocabulary and create them empty, with `columns`; call in a write."""
+    def reset_lexical(self) -> None:
+        """Empty the vocabulary and drop an FTS5-era lexical index; call inside a write."""
         conn = self.conn
         for table in ("words_vocab", "chunks_words", "chunks_vocab", "chunks_fts"):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-        tokenize = "tokenize = 'unicode61 remove_diacritics 0'"
-        conn.execute(f"CREATE VIRTUAL TABLE chunks_fts USING fts5({', '.join(columns)}, {tokenize})")
-        conn.execute("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'col')")
-        conn.execute(f"CREATE VIRTUAL TABLE chunks_words USING fts5(words, {tokenize})")
+        conn.execute(
+            "CREATE VIRTUAL TABLE chunks_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0')"
+        )
         conn.execute("CREATE VIRTUAL TABLE words_vocab USING fts5vocab(chunks_words, 'row')")
 
-    def lexical_sources(self) -> Iterator[tuple[int, str, str, str, str]]:
-        """(chunk id, document title, municipality, section, text) of every chunk, the lexical index's input."""
+    def lexical_sources(self) -> Iterator[tuple[Any, ...]]:
+        """(chunk id, title, municipality, section, text, doc id, region, type, language, year) of every chunk:
+        the lexical index's input."""
         yield from self.conn.execute(
-            "SELECT c.id, d.title, d.municipality, c.section, c.text FROM chunks c "
-            "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
+            "SELECT c.id, d.title, d.municipality, c.section, c.text, d.doc_id, d.region, d.doc_type, "
+            "d.language, d.year FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
         )
 
     def vocabulary(self, column: str = "words") -> dict[str, int]:
-        """Tokens of the surface-word vocabulary ("words") or of a lexical column, with their occurrences in
-        the index; {} when the index keeps none."""
+        """Tokens of the surface-word vocabulary ("words") or of an FTS5-era lexical column, with their
+        occurrences in the index; {} when the index keeps none."""
         if column == "words":
             if not self._has_table("words_vocab"):
                 return {}
