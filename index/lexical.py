@@ -105,8 +105,11 @@ def write_generation(
     target.mkdir(parents=True)
     if base > 0:
         _share(lexical_path(data_dir, base), target)
-    index = tantivy.Index(SCHEMA, path=str(target), reuse=base > 0)
-    writer = index.writer(heap_size=_HEAP, num_threads=1)
+    try:
+        index = tantivy.Index(SCHEMA, path=str(target), reuse=base > 0)
+        writer = index.writer(heap_size=_HEAP, num_threads=1)
+    except ValueError as exc:
+        raise RuntimeError(f"Tantivy: {exc}") from exc
     try:
         for chunk_id in remove:
             writer.delete_documents_by_term("chunk_id", int(chunk_id))
@@ -114,9 +117,11 @@ def write_generation(
             writer.add_document(_document(doc))
         writer.commit()
         writer.wait_merging_threads()
-    except BaseException:
+    except BaseException as exc:
         with contextlib.suppress(Exception):
             writer.rollback()
+        if isinstance(exc, ValueError):  # Tantivy's I/O errors (a full disk, say) arrive as ValueError
+            raise RuntimeError(f"Tantivy: {exc}") from exc
         raise
     _sync_dir(target)
     return target
