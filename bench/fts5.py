@@ -39,15 +39,11 @@ def put_fts5(store: Store, rows: Iterable[tuple[int, Sequence[str]]]) -> None:
     store.conn.executemany(sql, ((cid, *list(values)[:width]) for cid, values in rows))
 
 
-def fts5_rows(store: Store) -> list[tuple[int, tuple[str, str]]]:
-    """Every chunk's (terms, parts) as the project's analysis computes them from the stored text."""
+def fts5_rows(store: Store) -> list[tuple[int, tuple[str, str, str]]]:
+    """Every chunk's (terms, parts, words) as the project's analysis computes them from the stored text."""
     sources = [(int(r[0]), " ".join((r[1], r[2], r[3], r[4]))) for r in store.lexical_sources()]
     lexicon = lexicon_for(store, (text for _, text in sources))
-    out: list[tuple[int, tuple[str, str]]] = []
-    for cid, text in sources:
-        row = lexicon.row(text)
-        out.append((cid, (row.terms, row.parts)))
-    return out
+    return [(cid, lexicon.row(text).values()) for cid, text in sources]
 
 
 def add_fts5(store: Store) -> int:
