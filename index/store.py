@@ -322,8 +322,8 @@ class Store:
     ) -> list[int]:
         """Insert a new document with its chunks, their lexical entries and the keys of their vectors.
 
-        A lexical entry is a value per column of the lexical index (terms, compound parts, surface words),
-        or just the analysed terms. Returns the new chunk ids.
+        A lexical entry is (terms, compound parts, surface words); only the words are stored here (the
+        vocabulary), the terms and parts go to the Tantivy index. Returns the new chunk ids.
         """
         conn = self.conn
         conn.execute(
