@@ -11,14 +11,12 @@ from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from api.auth import Admin
+from api.auth import Admin, AdminReader
 from api.deps import get_engine
-from broker.cli import report_dict
-from broker.errors import BrokerError, IndexBusy, InvalidQuery
-from broker.lock import WriteLock
+from api.errors import error_response
 from broker.reindex import LAST_REINDEX, list_sources, reindex
+from broker.reports import report_dict
 from broker.search import Engine
-from broker.settings import Settings
 from broker.uploads import (
     Incoming,
     create_source,
@@ -27,7 +25,10 @@ from broker.uploads import (
     set_internal,
     store_uploads,
 )
+from core.errors import BrokerError, IndexBusy, InvalidQuery
+from core.settings import Settings
 from index.embed import Embedder
+from index.lock import WriteLock
 
 log = logging.getLogger("vidensmaegler.admin")
 router = APIRouter(tags=["administration"])
@@ -73,7 +74,7 @@ def upload(
         return JSONResponse(report, status_code=201)
     if counts["failed"] and not counts["unchanged"]:
         first = report["failed"][0]
-        return JSONResponse({**report, "error": first["reason"], "type": "BadFile"}, status_code=422)
+        return error_response(422, first["reason"], "BadFile", **report)
     return JSONResponse(report, status_code=200)
 
 
@@ -103,7 +104,7 @@ class SourceIn(BaseModel):
 
 
 @router.get("/api/sources", summary="Registrerede kilder")
-def sources(_: Admin, settings: SettingsDep) -> dict[str, Any]:
+def sources(_: AdminReader, settings: SettingsDep) -> dict[str, Any]:
     return {"sources": list_sources(settings)}
 
 
@@ -179,7 +180,7 @@ def start_reindex(request: Request, who: Admin, settings: SettingsDep, engine: E
 
 
 @router.get("/api/reindex", summary="Status for genindeksering")
-def reindex_status(request: Request, _: Admin, engine: EngineDep) -> dict[str, Any]:
+def reindex_status(request: Request, _: AdminReader, engine: EngineDep) -> dict[str, Any]:
     job: ReindexJob = request.app.state.reindex_job
     with engine.store.snapshot():
         last = engine.store.get_json(LAST_REINDEX)

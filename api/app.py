@@ -7,19 +7,23 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
-from fastapi import FastAPI, Request
+from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import admin, documents, search
+from api import admin, documents, matrix, search
+from api.docs import add_docs
+from api.errors import broker_error_response, error_response
 from api.middleware import AccessLog, RequestLimits, SecurityHeaders
+from api.validation import describe
 from broker.access import KeyRing
-from broker.answer import Answerer
-from broker.errors import BrokerError
+from broker.answers.extractive import Answerer
 from broker.search import Engine
-from broker.settings import Settings
+from core.errors import BrokerError
+from core.settings import Settings
 from index.embed import Embedder
 
 log = logging.getLogger("vidensmaegler.api")
@@ -53,6 +57,8 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
         version="0.1.0",
         description=DESCRIPTION,
         lifespan=lifespan,
+        docs_url=None,  # served from the package's own assets by add_docs, not from a CDN
+        redoc_url=None,
         openapi_tags=[
             {"name": "søgning", "description": "Søg, spørg og sammenlign praksis."},
             {"name": "dokumenter", "description": "Dokumenter, kilder og originalfiler."},
@@ -69,17 +75,11 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
 
     @app.exception_handler(BrokerError)
     async def broker_error(_: Request, exc: BrokerError) -> JSONResponse:
-        return JSONResponse({"error": exc.message, "type": type(exc).__name__}, status_code=exc.http_status)
+        return broker_error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [
-            f"{'.'.join(str(p) for p in error.get('loc', ()) if p not in ('query', 'body'))}: {error.get('msg')}"
-            for error in exc.errors()
-        ]
-        return JSONResponse(
-            {"error": "Ugyldig forespørgsel: " + "; ".join(problems), "type": "InvalidQuery"}, status_code=422
-        )
+        return error_response(422, describe(exc.errors()), "InvalidQuery")
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -88,16 +88,21 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
             404: "Siden findes ikke.",
             405: "Metoden er ikke tilladt her.",
         }.get(exc.status_code, exc.detail)
-        return JSONResponse({"error": message, "type": "HTTPError"}, status_code=exc.status_code)
+        # A body that turns out too large while it streams is the same error as one declared too large.
+        kind = "TooLarge" if exc.status_code == 413 else "HTTPError"
+        return error_response(exc.status_code, message, kind)
 
     @app.exception_handler(Exception)
     async def unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("Uventet fejl", exc_info=exc)
-        return JSONResponse({"error": "Der skete en intern fejl. Prøv igen.", "type": "InternalError"}, 500)
+        return error_response(500, "Der skete en intern fejl. Prøv igen.", "InternalError")
 
     app.include_router(search.router)
+    app.include_router(matrix.router)
     app.include_router(documents.router)
     app.include_router(admin.router)
+    add_docs(app)
+    add_api_fallback(app, [search.router, documents.router, admin.router])
     # Outermost last: the access log sees every response, headers go on every response, limits come first.
     upload_bytes = int(settings.upload_max_mb * settings.upload_max_files * 1024 * 1024) + 1024 * 1024
     app.add_middleware(
@@ -111,3 +116,29 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     if STATIC.is_dir():
         app.mount("/", StaticFiles(directory=STATIC, html=True), name="web")
     return app
+
+
+def add_api_fallback(app: FastAPI, routers: list[APIRouter]) -> None:
+    """Under /api/ a path that exists with another method answers 405 with Allow, others 404, both as JSON;
+    without this the web page's static mount answers them with 404."""
+    methods = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"]
+
+    @app.api_route("/api/{rest:path}", methods=methods, include_in_schema=False)
+    async def no_such_route(request: Request, rest: str) -> JSONResponse:
+        path = request.url.path
+        allowed = sorted(
+            {
+                method
+                for router in routers
+                for route in router.routes
+                if isinstance(route, APIRoute) and route.path_regex.match(path)
+                for method in route.methods or ()
+            }
+        )
+        if allowed:
+            return JSONResponse(
+                {"error": "Metoden er ikke tilladt her.", "type": "HTTPError"},
+                status_code=405,
+                headers={"allow": ", ".join(allowed)},
+            )
+        return JSONResponse({"error": "Siden findes ikke.", "type": "HTTPError"}, status_code=404)

@@ -9,6 +9,7 @@ from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBea
 from starlette.datastructures import Headers
 
 from broker.access import KeyRing, Principal
+from core.errors import Forbidden
 
 bearer = HTTPBearer(
     auto_error=False, description="API-nøglen som `Authorization: Bearer <nøgle>`.", scheme_name="nøgle"
@@ -52,5 +53,21 @@ def admin(
     return keyring(request).authorize(presented_key(request.headers), admin=True)
 
 
+def admin_reader(
+    request: Request,
+    _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
+    _header: Annotated[str | None, Security(api_key_header)] = None,
+) -> Principal:
+    """A caller who may see what only admins see (the sources and their folders): an admin key. A read, so a
+    refusal speaks of seeing, not of changes being switched off."""
+    ring = keyring(request)
+    try:
+        return ring.authorize(presented_key(request.headers), admin=True)
+    except Forbidden:
+        why = "" if ring.has_admin else ": der er ingen administratornøgle sat op"
+        raise Forbidden(f"Kilderne og genindekseringen kan kun ses med en administratornøgle{why}.") from None
+
+
 Reader = Annotated[Principal, Security(reader)]
 Admin = Annotated[Principal, Security(admin)]
+AdminReader = Annotated[Principal, Security(admin_reader)]

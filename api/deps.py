@@ -7,10 +7,10 @@ from typing import Annotated
 from fastapi import Query, Request
 
 from api.auth import Reader
-from broker.answer import Answerer
-from broker.filters import resolve_filters
+from broker.answers.extractive import Answerer
 from broker.search import Engine
-from broker.types import SearchFilters
+from core.types import SearchFilters
+from language.filters import filters_from_input
 
 
 def get_engine(request: Request) -> Engine:
@@ -40,14 +40,12 @@ def get_filters(
     language: Annotated[list[str] | None, Query(description="Sprog (ISO 639-1), fx da.")] = None,
 ) -> SearchFilters:
     """The filters of a read, with internal documents only for a caller who may see them."""
-    return resolve_filters(
-        SearchFilters(
-            kommuner=kommune or [],
-            regions=region or [],
-            types=type or [],
-            year_from=year_from,
-            year_to=year_to,
-            languages=language or [],
-            include_internal=caller.sees_internal,
-        )
+    return filters_from_input(
+        kommuner=kommune,
+        regions=region,
+        types=type,
+        year_from=year_from,
+        year_to=year_to,
+        languages=language,
+        include_internal=caller.sees_internal,
     )

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import dataclasses
-import json
 import mimetypes
+import os
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query
-from fastapi.responses import FileResponse, PlainTextResponse, Response
+from fastapi.responses import PlainTextResponse, Response, StreamingResponse
 
 from api.auth import Reader
 from api.deps import get_engine, get_filters
 from broker.access import Principal
-from broker.compare import similar_documents
-from broker.errors import NotFound
+from broker.comparison.columns import similar_documents
+from broker.paths import SourcePaths
 from broker.search import Engine
-from broker.types import SearchFilters, Source
+from core.errors import NotFound
+from core.types import SearchFilters, Source
+from ingest.files import open_regular
+from ingest.jsonl import find_record, record_text
 
 router = APIRouter(tags=["dokumenter"])
+_BLOCK = 1 << 16
 
 
 def _document_or_404(engine: Engine, doc_id: str, caller: Principal) -> dict[str, Any]:
@@ -48,25 +54,37 @@ def get_document(
 ) -> dict[str, Any]:
     with engine.store.snapshot():
         doc = _document_or_404(engine, doc_id, caller)
-        sources = [dataclasses.asdict(s) for s in engine.store.sources_of(doc_id)]
+        names = SourcePaths(engine.store.registered_sources())
+        sources = [_source(s, names, caller.is_admin) for s in engine.store.sources_of(doc_id)]
         chunks = [dataclasses.asdict(c) for c in engine.store.chunks_of(doc_id)]
     for chunk in chunks:
         chunk.pop("text_hash", None)
     return {**doc, "sources": sources, "chunks": chunks, "file_url": f"/api/documents/{doc_id}/file"}
 
 
+def _source(source: Source, names: SourcePaths, admin: bool) -> dict[str, Any]:
+    """One source as a caller may see it: the source's name and the path inside it; the server's path, size
+    and time of change only for admin."""
+    shown: dict[str, Any] = {
+        "source": names.source_name(source.path),
+        "path": names.shown(source.path),
+        "record_id": source.record_id,
+        "file_hash": source.file_hash,
+    }
+    if admin:
+        shown |= {"absolute_path": source.path, "size": source.size, "mtime": source.mtime}
+    return shown
+
+
 def _record_text(source: Source) -> str | None:
-    """The text of one record of a JSON Lines export, found by its id."""
-    with Path(source.path).open(encoding="utf-8", errors="replace") as handle:
-        for line in handle:
-            try:
-                item = json.loads(line)
-            except ValueError:
-                continue
-            if isinstance(item, dict) and str(item.get("id")) == source.record_id:
-                head = " · ".join(str(item[f]) for f in ("title", "committee", "date") if item.get(f))
-                return f"{head}\n\n{item.get('text', '')}"
-    return None
+    """The text of one record of a JSON Lines export, found by its id as ingest reads the export."""
+    assert source.record_id is not None
+    # newline="\n": lines are numbered exactly as ingest numbers them ("linje-17" ids stay right)
+    with os.fdopen(
+        open_regular(Path(source.path)), encoding="utf-8", errors="replace", newline="\n"
+    ) as handle:
+        record = find_record(handle, source.record_id)
+    return None if record is None else record_text(record)
 
 
 @router.get(
@@ -81,20 +99,38 @@ def get_file(doc_id: str, engine: Annotated[Engine, Depends(get_engine)], caller
         sources = engine.store.sources_of(doc_id)
     for source in sources:
         path = Path(source.path)
-        if not path.is_file():
+        try:
+            if source.record_id is not None:
+                text = _record_text(source)
+                if text is not None:
+                    return PlainTextResponse(text)
+                continue
+            # The recorded path is the real one: a file (or a folder on its way) swapped for a link since
+            # indexing is refused on the opened file itself, so nothing outside a source is ever served.
+            fd = open_regular(path)
+        except OSError:
             continue
-        if source.record_id is not None:
-            text = _record_text(source)
-            if text is not None:
-                return PlainTextResponse(text)
-            continue
-        media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
-        response = FileResponse(path, media_type=media, filename=path.name, content_disposition_type="inline")
-        # An original may be a web page with scripts: it opens sandboxed, never with the service's origin.
-        response.headers["Content-Security-Policy"] = "sandbox"
-        response.headers["X-Content-Type-Options"] = "nosniff"
-        return response
+        return _file_response(fd, path)
     raise NotFound("Originalfilen findes ikke længere på den gemte placering.")
+
+
+def _file_response(fd: int, path: Path) -> Response:
+    """The opened original, streamed from the checked descriptor (never reopened by name)."""
+    size = os.fstat(fd).st_size
+
+    def chunks() -> Iterator[bytes]:
+        with os.fdopen(fd, "rb") as handle:
+            while block := handle.read(_BLOCK):
+                yield block
+
+    media = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
+    response = StreamingResponse(chunks(), media_type=media)
+    response.headers["Content-Length"] = str(size)
+    response.headers["Content-Disposition"] = f"inline; filename*=utf-8''{quote(path.name)}"
+    # An original may be a web page with scripts: it opens sandboxed, never with the service's origin.
+    response.headers["Content-Security-Policy"] = "sandbox"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 @router.get("/api/documents/{doc_id}/similar", summary="Lignende praksis fra andre kommuner")

@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from api.app import create_app
-from broker.settings import Settings
+from core.settings import Settings
 
 app = create_app(Settings())

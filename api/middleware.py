@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import time
 
@@ -11,8 +10,9 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.auth import presented_key
+from api.errors import error_bytes
 from broker.access import KeyRing
-from broker.errors import BrokerError
+from core.errors import BrokerError
 
 access_log = logging.getLogger("vidensmaegler.access")
 
@@ -21,12 +21,11 @@ CSP = (
     "default-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-# FastAPI's interactive docs load Swagger UI / ReDoc from their CDN and start them with an inline script.
+# The interactive docs (api/docs.py) load Swagger UI / ReDoc from the service itself and start them with an
+# inline script; ReDoc renders in a blob worker. Nothing is fetched from another host.
 DOCS_CSP = (
-    "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; "
-    "style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; "
-    "font-src 'self' https://fonts.gstatic.com; img-src 'self' data: https://fastapi.tiangolo.com "
-    "https://cdn.redoc.ly; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+    "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; worker-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
 DOCS_PATHS = ("/docs", "/docs/oauth2-redirect", "/redoc")
 HEADERS = {
@@ -41,7 +40,7 @@ HEADERS = {
 
 async def send_error(send: Send, status: int, message: str, kind: str) -> None:
     """A JSON error in the app's shape, sent straight from a middleware."""
-    body = json.dumps({"error": message, "type": kind}, ensure_ascii=False).encode("utf-8")
+    body = error_bytes(message, kind)
     await send(
         {
             "type": "http.response.start",
@@ -118,7 +117,7 @@ class RequestLimits:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > limit:
+                if received > limit:  # answered as TooLarge, like a body declared too large (api/app.py)
                     raise HTTPException(413, too_large(limit))
             return message
 

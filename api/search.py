@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import logging
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -11,15 +12,20 @@ from pydantic import BaseModel, Field
 
 from api.auth import Reader
 from api.deps import get_answerer, get_engine, get_filters
-from broker.answer import Answerer
-from broker.compare import compare as compare_practice
-from broker.filters import resolve_filters
+from broker.answers.extractive import Answerer
+from broker.comparison.columns import compare as compare_practice
+from broker.indexing import LAST_INGEST
+from broker.paths import SourcePaths
+from broker.reindex import LAST_REINDEX
+from broker.report_views import report_view
+from broker.reports import result_dict
 from broker.search import MAX_K, Engine
-from broker.types import SearchFilters
+from core.types import SearchFilters
 from index.generations import current_generation
-from index.store import Store
+from language.filters import filters_from_input
 
 router = APIRouter()
+log = logging.getLogger("vidensmaegler.api")
 
 Mode = Literal["hybrid", "dense", "lexical"]
 
@@ -28,6 +34,7 @@ Mode = Literal["hybrid", "dense", "lexical"]
 def search(
     engine: Annotated[Engine, Depends(get_engine)],
     filters: Annotated[SearchFilters, Depends(get_filters)],
+    caller: Reader,
     q: Annotated[
         str, Query(min_length=1, max_length=2000, description="Søgningen.", examples=["familiebehandling"])
     ],
@@ -35,10 +42,19 @@ def search(
     mode: Annotated[Mode, Query(description="Søgetilstand.")] = "hybrid",
     collapse: Annotated[bool, Query(description="Kun bedste tekststykke pr. dokument.")] = False,
 ) -> dict[str, Any]:
-    """Samme parametre og svar som `broker search --json`, plus facetter (antal dokumenter pr. kommune,
-    region, dokumenttype og år blandt søgningens kandidater)."""
+    """Samme parametre og svar som `broker search --json`, plus facetter og `matched`.
+
+    `facets` tæller dokumenter pr. kommune, region, dokumenttype og år blandt de tætte træf (målt mod det
+    bedste træf uden disse filtre); hvert felt tælles uden sit eget filter, så flere kommuner kan vælges.
+    Et tal er det antal dokumenter, et klik på værdien giver: med et af disse filtre viser resultaterne kun
+    de tætte træf (findes ingen, de nærmeste). `matched` er antallet af tætte træf med alle filtrene."""
     result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
-    return dataclasses.asdict(result)
+    return result_dict(result, source_paths(engine), admin=caller.is_admin)
+
+
+def source_paths(engine: Engine) -> SourcePaths:
+    """Shows hits' files by source name and path inside it (the server's paths are for admin only)."""
+    return SourcePaths(engine.store.registered_sources())
 
 
 class AskRequest(BaseModel):
@@ -81,16 +97,14 @@ def ask(
 ) -> dict[str, Any]:
     """Et kort dansk svar sammensat af det, de fundne tekster siger, med nummererede henvisninger [1], [2] …,
     og de bedste tekststykker grupperet pr. kommune. Findes intet relevant nok, er `answer` null med en grund."""
-    filters = resolve_filters(
-        SearchFilters(
-            kommuner=body.kommuner or [],
-            exclude_kommuner=_listed(body.exclude_kommune),
-            regions=_listed(body.region),
-            types=_listed(body.type),
-            year_from=body.year_from,
-            year_to=body.year_to,
-            include_internal=caller.sees_internal,
-        )
+    filters = filters_from_input(
+        kommuner=body.kommuner,
+        exclude_kommuner=_listed(body.exclude_kommune),
+        regions=_listed(body.region),
+        types=_listed(body.type),
+        year_from=body.year_from,
+        year_to=body.year_to,
+        include_internal=caller.sees_internal,
     )
     return dataclasses.asdict(answerer.ask(body.question, filters=filters, k=body.k))
 
@@ -105,7 +119,11 @@ def compare(
     mode: Annotated[Mode, Query()] = "hybrid",
 ) -> dict[str, Any]:
     """For hver kommune dens bedste tekststykker om emnet, i kolonner."""
-    return compare_practice(engine, q, kommune, k=k, mode=mode, include_internal=caller.sees_internal)
+    result = compare_practice(engine, q, kommune, k=k, mode=mode, include_internal=caller.sees_internal)
+    paths = source_paths(engine)
+    for column in result["columns"]:
+        column["results"] = paths.hits(column["results"], admin=caller.is_admin)
+    return result
 
 
 @router.get("/api/municipalities", tags=["dokumenter"], summary="Kommuner med dokumenter")
@@ -123,9 +141,12 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
         counts = store.counts(include_internal=caller.sees_internal)
         index = engine.vectors()
         hidden_chunks = 0 if caller.sees_internal else store.counts()["chunks"] - counts["chunks"]
-        last = store.get_json("last_reindex")
-        if last is not None and not caller.sees_internal and hidden_chunks:
-            last = {**visible_report(last, store), "documents": counts["documents"]}
+        last = report_view(
+            store.get_json(LAST_REINDEX), admin=caller.is_admin, sees_internal=caller.sees_internal
+        )
+        ingest = report_view(
+            store.get_json(LAST_INGEST), admin=caller.is_admin, sees_internal=caller.sees_internal
+        )
         return {
             **counts,
             "embedder": store.get_meta("embedder_spec"),
@@ -135,25 +156,8 @@ def stats(engine: Annotated[Engine, Depends(get_engine)], caller: Reader) -> dic
             "index_kind": index.kind if index is not None else None,
             "generation": current_generation(store),
             "last_reindex": last,
+            "last_ingest": ingest,  # the latest run of either kind: `broker ingest`, an upload or a re-index
         }
-
-
-def visible_report(report: dict[str, Any], store: Store) -> dict[str, Any]:
-    """The re-index report without the files of internal documents or of sources registered as internal."""
-    roots = [s["path"].rstrip("/") + "/" for s in store.registered_sources() if s["internal"]]
-    hidden = {
-        r[0]
-        for r in store.conn.execute(
-            "SELECT s.path FROM sources s JOIN documents d ON d.doc_id = s.doc_id WHERE d.internal = 1"
-        )
-    }
-
-    def shown(entry: Any) -> bool:
-        path = str(entry.get("path", "") if isinstance(entry, dict) else entry).split(" -> ")[-1]
-        return path not in hidden and not any(path.startswith(root) for root in roots)
-
-    lists = ("added", "updated", "unchanged", "removed", "renamed", "failed")
-    return {key: [e for e in value if shown(e)] if key in lists else value for key, value in report.items()}
 
 
 @router.get("/healthz", tags=["drift"], summary="Processen lever")
@@ -167,6 +171,7 @@ def readyz(engine: Annotated[Engine, Depends(get_engine)]) -> JSONResponse:
         with engine.store.snapshot():
             documents = engine.store.counts(include_internal=False)["documents"]
             ready = documents == 0 or engine.vectors() is not None
-    except Exception as exc:  # any failure here means "not ready", reported, never raised
-        return JSONResponse({"ready": False, "error": str(exc)}, status_code=503)
+    except Exception:  # any failure here means "not ready"; the cause goes to the log, never to the caller
+        log.exception("readyz: indekset kan ikke læses")
+        return JSONResponse({"ready": False, "error": "Indekset kan ikke læses."}, status_code=503)
     return JSONResponse({"ready": ready, "documents": documents}, status_code=200 if ready else 503)

@@ -1,6 +1,6 @@
 """What a user would pick instead: BM25 as an Elasticsearch `danish` analyzer builds it, with bm25s.
 
-Snowball Danish stemmer, the Snowball Danish stopwords (index/data/stopwords_da_snowball.txt), lower-casing,
+Snowball Danish stemmer, the Snowball Danish stopwords (language/data/stopwords_da_snowball.txt), lower-casing,
 no æøå folding, over the same chunks and the same judged queries; quality with broker/evaluate.py's metrics
 over distinct documents, next to our three modes.
 """
@@ -18,12 +18,12 @@ import Stemmer
 from bench.common import QUERIES, REPO, Timings
 from broker.evaluate import evaluate, judge, load_queries, ndcg
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import Source
+from core.settings import Settings
+from core.types import Source
 from index.embed import Embedder
 
 K = 10
-STOPWORDS = REPO / "index" / "data" / "stopwords_da_snowball.txt"
+STOPWORDS = REPO / "language" / "data" / "stopwords_da_snowball.txt"
 
 
 def _stopwords() -> list[str]:

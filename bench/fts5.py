@@ -7,14 +7,12 @@ code left it (no Tantivy generation), which the migration tests start from.
 
 from __future__ import annotations
 
-import dataclasses
 import shutil
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from broker.lexical_sync import lexicon_for
-from broker.search import Engine, LexicalState
-from broker.spelling import Speller
+from broker.search import Engine
 from index.generations import LEXICAL_KEY
 from index.lexical import LexicalIndex
 from index.lexicon import FTS_COLUMNS
@@ -71,17 +69,8 @@ def make_fts5_era(data_dir: Path, columns: Sequence[str] = FTS_COLUMNS) -> None:
 
 
 class Fts5Engine(Engine):
-    """The search engine with its lexical retrieval on the FTS5 table (see `add_fts5`): the baseline."""
+    """The search engine with its lexical retrieval on the FTS5 table (see `add_fts5`): the baseline. Its
+    vocabulary is the same as the Tantivy engine's (the table per visibility), so only retrieval differs."""
 
     def lexical_index(self) -> LexicalIndex | None:
         return None
-
-    def lexical_state(self) -> LexicalState:
-        state = super().lexical_state()
-        if not isinstance(state.speller.known_terms, dict):  # the same vocabulary, from FTS5
-            terms = self.store.vocabulary("terms")
-            state = dataclasses.replace(
-                state, speller=Speller(state.speller.counts, terms, state.speller.dictionary)
-            )
-            self._lexical_state = state
-        return state

@@ -10,8 +10,8 @@ from typing import Any
 from bench.common import CORPUS, greve_path, load_average, log
 from bench.vectors import CountingEmbedder
 from broker.indexing import EMBED_BATCH_COMMIT, passage_text, sync, text_key
-from broker.settings import Settings
-from broker.types import Chunk, Document
+from core.settings import Settings
+from core.types import Chunk, Document
 from index.embed import Embedder
 from index.store import Store
 from ingest.pipeline import iter_files

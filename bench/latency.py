@@ -14,10 +14,10 @@ from typing import Any
 import httpx
 
 from bench.common import QUERIES, Timings, greve_path, log, rss_mb, timed
-from broker.answer import Answerer
+from broker.answers.extractive import Answerer
 from broker.evaluate import load_queries
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder, clear_query_cache
 
 SEARCH_MODES = ("lexical", "dense", "hybrid")

@@ -27,16 +27,16 @@ from bench.fts5 import Fts5Engine, create_fts5, put_fts5
 from bench.vectors import resample
 from broker.lexical_sync import keep_whole
 from broker.search import Engine
-from broker.settings import Settings
-from index.analysis import word_term
-from index.decompound import Decompounder
+from core.settings import Settings
 from index.dense import VectorIndex
 from index.embed import E5Embedder, clear_query_cache
 from index.generations import commit_generation, commit_lexical, vectors_path
 from index.lexical import LexicalDoc, lexical_path, write_generation
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, surface_words
 from index.store import Store
-from ingest.municipality import regions
+from language.analysis import word_term
+from language.decompound import Decompounder
+from language.registry import municipalities
 
 WINDOW = 40
 BATCH = 50_000
@@ -86,11 +86,11 @@ def build(data_dir: Path, n: int, paras: Paragraphs, real: np.ndarray, embedder_
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     rng = np.random.default_rng(7)
-    places = sorted(regions().items())
+    places = sorted(municipalities().items())
     store = Store(data_dir / "broker.sqlite3")
     store.conn.execute("PRAGMA cache_size=-262144")
     settings = Settings(data_dir=data_dir)
-    timing: dict[str, float] = {"sqlite_s": 0.0, "fts5_s": 0.0}
+    timing: dict[str, float] = {"sqlite_s": 0.0, "vocabulary_s": 0.0, "fts5_s": 0.0}
     lexical: list[LexicalDoc] = []
     with store.write() as conn:
         store.set_meta("embedder_spec", settings.embedder)
@@ -132,6 +132,9 @@ def build(data_dir: Path, n: int, paras: Paragraphs, real: np.ndarray, embedder_
             began = time.perf_counter()
             put_fts5(store, fts)
             timing["fts5_s"] += time.perf_counter() - began
+            began = time.perf_counter()
+            store.put_lexical(fts)  # entries and vocabulary per visibility: both engines read them
+            timing["vocabulary_s"] += time.perf_counter() - began
         began = time.perf_counter()
         write_generation(data_dir, 1, add=lexical)
         commit_lexical(store, 1)
@@ -146,7 +149,6 @@ def build(data_dir: Path, n: int, paras: Paragraphs, real: np.ndarray, embedder_
         commit_generation(store, 1)
         timing["faiss_s"] = time.perf_counter() - began
     began = time.perf_counter()
-    store.conn.execute("INSERT INTO chunks_words(chunks_words) VALUES ('optimize')")
     store.conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")  # as a long-lived index is
     timing["fts5_s"] += time.perf_counter() - began
     store.close()

@@ -17,7 +17,7 @@ from typing import Any
 from bench.common import greve_path, log
 from bench.vectors import CountingEmbedder, ReplayEmbedder, stored_vectors
 from broker.reindex import add_source, reindex
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
 

@@ -45,7 +45,7 @@ def stage_baseline(work: Path, quick: bool) -> dict[str, Any]:
     data = work / "ingest-corpus"
     if not (data / "broker.sqlite3").is_file():
         raise SystemExit("baseline needs the ingest stage's demo corpus index: run the ingest stage first")
-    from broker.settings import Settings
+    from core.settings import Settings
 
     return baseline.run(data, _embedder(Settings().threads))
 
@@ -62,7 +62,7 @@ def _real_index(work: Path, embedder: Any) -> Path:
     """The demo corpus and the Greve slice in one index, with the vectors the ingest stage embedded."""
     from bench.vectors import ReplayEmbedder, stored_vectors
     from broker.indexing import sync
-    from broker.settings import Settings
+    from core.settings import Settings
 
     sources = [work / "ingest-corpus", work / "ingest-greve"]
     paths = []
@@ -91,7 +91,7 @@ def stage_scale(work: Path, quick: bool) -> dict[str, Any]:
 
     from bench import ann, latency, scale
     from bench.vectors import similarity_profile, stored_vectors
-    from broker.settings import Settings
+    from core.settings import Settings
     from index.dense import VectorIndex
 
     settings = Settings()

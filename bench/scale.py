@@ -19,13 +19,13 @@ import numpy as np
 from bench.common import log
 from bench.fts5 import fts5_rows
 from bench.vectors import resample
-from broker.settings import Settings
+from core.settings import Settings
 from index.dense import VectorIndex
 from index.generations import commit_generation, commit_lexical, vectors_path
 from index.lexical import LexicalDoc, write_generation
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION
 from index.store import Store
-from ingest.municipality import regions
+from language.registry import municipalities
 
 CHUNKS_PER_DOC = 3
 BATCH = 50_000
@@ -75,7 +75,7 @@ def build(
         shutil.rmtree(data_dir)
     data_dir.mkdir(parents=True)
     rng = np.random.default_rng(seed)
-    places = sorted(regions().items())
+    places = sorted(municipalities().items())
     started = time.perf_counter()
     store = Store(data_dir / "broker.sqlite3")
     conn = store.conn

@@ -6,7 +6,7 @@ from typing import Any
 
 from bench.common import Timings, load_average, timed
 from bench.latency import query_sets
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import E5Embedder
 
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal, cast
 
-from broker.errors import BrokerError, Forbidden, Unauthorized
-from broker.settings import Settings
+from core.errors import BrokerError, Forbidden, Unauthorized
+from core.settings import Settings
 
 Role = Literal["reader", "internal", "admin"]
 ROLES: tuple[Role, ...] = ("reader", "internal", "admin")
@@ -79,6 +79,10 @@ def _file_entries(path: Path) -> list[KeyEntry]:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise KeyConfigError(f"Nøglefilen {path} kan ikke læses: {exc.strerror or exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise KeyConfigError(f"Nøglefilen {path} kan ikke læses: den er ikke en tekstfil (UTF-8).") from exc
+    if "\x00" in text:
+        raise KeyConfigError(f"Nøglefilen {path} kan ikke læses: den er ikke en tekstfil (UTF-8).")
     items: list[Any]
     try:
         if path.suffix.lower() == ".toml":
@@ -101,6 +105,12 @@ def _file_entries(path: Path) -> list[KeyEntry]:
         entries.append(
             _entry(str(item.get("name", "")), str(item.get("role", "")), str(item.get("sha256", "")), where)
         )
+    if not entries:
+        # A keys file is configured to close something: without keys it would silently leave reads open.
+        raise KeyConfigError(
+            f"Nøglefilen {path} indeholder ingen nøgler. Tilføj en med: broker keys new, "
+            "eller fjern BROKER_KEYS_FILE, hvis læsning skal være åben for alle."
+        )
     return entries
 
 
@@ -120,10 +130,17 @@ class KeyRing:
             ("reader", settings.reader_key_sha256),
             ("internal", settings.internal_key_sha256),
         ):
-            for number, digest in enumerate((value or "").split(","), 1):
-                if digest.strip():
-                    where = f"BROKER_{role.upper()}_KEY_SHA256"
-                    entries.append(_entry(f"{role}-{number}", role, digest, where))
+            if value is None:
+                continue
+            where = f"BROKER_{role.upper()}_KEY_SHA256"
+            digests = [d for d in value.split(",") if d.strip()]
+            if not digests:  # set but empty: a mistake, never a wish for open access
+                raise KeyConfigError(
+                    f"{where} er sat, men tom. Angiv mindst én nøgle som SHA-256 (broker keys hash), "
+                    "eller fjern variablen, hvis den ikke skal bruges."
+                )
+            for number, digest in enumerate(digests, 1):
+                entries.append(_entry(f"{role}-{number}", role, digest, where))
         if settings.keys_file is not None:
             entries += _file_entries(Path(settings.keys_file))
         return cls(entries)

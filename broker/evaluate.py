@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from broker.errors import InvalidQuery
 from broker.search import MODES, Engine
-from broker.types import SearchFilters, Source
+from core.errors import InvalidQuery
+from core.types import SearchFilters, Source
 from index.embed import clear_query_cache
 
 

@@ -4,21 +4,16 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import errno
 import hashlib
-import os
-import shutil
-import sqlite3
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
-from broker.errors import BadFile, BrokerError, IndexMismatch, StorageError
 from broker.lexical_sync import (
     lexical_doc,
     lexical_outdated,
@@ -27,9 +22,10 @@ from broker.lexical_sync import (
     publish_lexical,
     rebuild_lexical,
 )
-from broker.lock import WriteLock
-from broker.settings import Settings
-from broker.types import Chunk, Document, FileFailure, IngestReport
+from broker.report_views import PUBLIC_VIEW, public_view, visibility
+from core.errors import BadFile, BrokerError, IndexMismatch
+from core.settings import Settings
+from core.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.embed_cache import SharedVectorCache
@@ -43,13 +39,15 @@ from index.generations import (
 )
 from index.lexical import LexicalDoc
 from index.lexical import remove_stale as remove_stale_lexical
+from index.lock import WriteLock
 from index.store import KnownSource, Store
+from index.writer import storage_errors
 from ingest.pipeline import iter_files, read_documents
 
 EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interrupted run keeps them
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
-_FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-_NOT_WRITABLE = (errno.EROFS, errno.EACCES, errno.EPERM)
+INTERNAL_UPLOADS = "internal_uploads"  # paths an internal upload marked before the file became visible
+LAST_INGEST = "last_ingest"  # meta key of the latest run's report, a plain ingest or a re-index
 
 
 def passage_text(doc: Document, chunk: Chunk) -> str:
@@ -88,45 +86,6 @@ def check_embedder(store: Store, spec: str, embedder: Embedder | None = None) ->
         )
 
 
-def _storage_problem(exc: BaseException, data_dir: Path) -> str | None:
-    """A Danish explanation when `exc` comes from a full disk or an unwritable data directory."""
-    code = getattr(exc, "errno", None)
-    text = str(exc).lower()
-    full = code in _FULL or "disk is full" in text or "no space" in text
-    unwritable = code in _NOT_WRITABLE or "readonly" in text or "read-only" in text
-    if not (full or unwritable):  # FAISS and SQLite I/O errors carry no errno: look at the disk itself
-        with contextlib.suppress(OSError):
-            full = shutil.disk_usage(data_dir).free < 1024 * 1024
-        unwritable = data_dir.exists() and not os.access(data_dir, os.W_OK)
-    if full:
-        return f"Disken med datamappen {data_dir} er fuld. Indekset er uændret; frigør plads, og prøv igen."
-    if unwritable:
-        return (
-            f"Datamappen {data_dir} kan ikke skrives (skrivebeskyttet eller uden skriveret). "
-            "Indekset er uændret."
-        )
-    return None
-
-
-@contextlib.contextmanager
-def storage_errors(data_dir: Path) -> Iterator[None]:
-    """Turn a full disk or a read-only data directory into one clear StorageError; other errors pass."""
-    try:
-        yield
-    except BrokerError as exc:
-        cause = exc.__cause__
-        if type(exc) is BrokerError and cause is not None:  # e.g. the database could not be opened
-            problem = _storage_problem(cause, data_dir)
-            if problem is not None:
-                raise StorageError(problem) from exc
-        raise
-    except (OSError, sqlite3.Error, RuntimeError) as exc:
-        problem = _storage_problem(exc, data_dir)
-        if problem is None:
-            raise
-        raise StorageError(problem) from exc
-
-
 def _writer_lock(settings: Settings, locked: bool) -> contextlib.AbstractContextManager[object]:
     return contextlib.nullcontext() if locked else WriteLock(settings.lock_path)
 
@@ -162,12 +121,15 @@ def sync(
     on_stage: Callable[[str], None] | None = None,
     locked: bool = False,
     internal: bool = False,
+    follow_links: Sequence[Path] = (),
 ) -> IngestReport:
     """Ingest new and changed files under `paths`; drop known sources under `removal_roots` not seen now.
 
-    With `record_as`, the report is also stored in the index's metadata under that key (e.g. the last re-index).
+    The report is stored in the index's metadata as the last ingest (`LAST_INGEST`), and with `record_as` also
+    under that key (e.g. the last re-index).
     With `internal`, the documents read are marked internal; so are those of a source registered as internal,
-    and a changed file keeps its documents' mark.
+    and a changed file keeps its documents' mark, and so does a file an internal upload recorded before
+    putting it in place (INTERNAL_UPLOADS). Links are followed only under `follow_links`, inside that root.
 
     Holds the data directory's write lock for the whole run (with `locked`, the caller holds it) and changes
     the database in one transaction, so readers see the old state or the new one, and an interrupted run
@@ -180,7 +142,20 @@ def sync(
             with store.write():
                 check_embedder(store, settings.embedder, embedder)
             report = IngestReport(failed=list(known_failures))
-            plan = _scan(paths, settings, embedder, store, report, removal_roots, progress, on_file, internal)
+            with store.snapshot():
+                before = visibility(store)
+            plan = _scan(
+                paths,
+                settings,
+                embedder,
+                store,
+                report,
+                removal_roots,
+                progress,
+                on_file,
+                internal,
+                follow_links,
+            )
             stage = on_stage or (lambda _: None)
             stage("scanned")
             new_docs = _dedupe_new(plan.documents, store)
@@ -191,9 +166,12 @@ def sync(
             stage("committed")
             report.documents = store.counts()["documents"]
             report.total_seconds = time.perf_counter() - started
-            if record_as:
-                with store.write():
-                    store.set_json(record_as, {"finished": time.time(), **dataclasses.asdict(report)})
+            with store.write():
+                record = {"finished": time.time(), **dataclasses.asdict(report)}
+                record[PUBLIC_VIEW] = public_view(record, visibility(store) | before, store)
+                store.set_json(LAST_INGEST, record)
+                if record_as:
+                    store.set_json(record_as, record)
         finally:
             store.close()
     return report
@@ -209,6 +187,7 @@ def _scan(
     progress: bool,
     on_file: Callable[[Path], None] | None,
     internal: bool = False,
+    follow_links: Sequence[Path] = (),
 ) -> _Plan:
     plan = _Plan()
     by_path: dict[str, list[KnownSource]] = defaultdict(list)
@@ -216,8 +195,9 @@ def _scan(
         by_path[known.path].append(known)
     plan.internal_roots = [s["path"] for s in store.registered_sources() if s["internal"]]
     internal_ids = store.internal_doc_ids()
+    marked = set(store.get_json(INTERNAL_UPLOADS) or [])
     deleted = set(store.get_json(DELETED_KEY) or [])
-    files = list(iter_files(paths))
+    files = list(iter_files(paths, follow_links=follow_links, skipped=report.skipped))
     seen: set[str] = set()
     for path in tqdm(files, desc="Indlæser", unit="fil", disable=not progress):
         if on_file is not None:
@@ -252,7 +232,12 @@ def _scan(
             report.failed.append(FileFailure(key, f"Filen kunne ikke læses: {exc.strerror or exc}", "io"))
             continue
         (report.updated if prior else report.added).append(key)
-        if internal or _under(key, plan.internal_roots) or any(k.doc_id in internal_ids for k in prior):
+        if (
+            internal
+            or key in marked
+            or _under(key, plan.internal_roots)
+            or any(k.doc_id in internal_ids for k in prior)
+        ):
             for doc in docs:
                 doc.internal = True
         fresh = {(s.path, s.record_id or "") for d in docs for s in d.sources}

@@ -10,12 +10,12 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from broker.filters import municipalities
-from broker.types import Chunk, Document
+from core.types import Chunk, Document
 from index.generations import commit_lexical, current_lexical
 from index.lexical import LexicalDoc, lexical_path, write_generation
 from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, LexicalRow, Lexicon, surface_words
 from index.store import Store
+from language.registry import municipalities
 
 # Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.
 LEXICAL_STAMP_KEY = "lexical_rebuilt"
@@ -64,8 +64,9 @@ def data_dir_of(store: Store) -> Path:
 
 def lexical_outdated(store: Store, data_dir: Path | None = None) -> bool:
     """True when the lexical index must be rebuilt from SQLite before it can take a delta: another analyzer
-    built it, it is an FTS5-era index (no Tantivy generation yet), or its committed directory is gone."""
-    if store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION:
+    built it, it is an FTS5-era index (no Tantivy generation yet), it keeps no vocabulary per visibility, or
+    its committed directory is gone."""
+    if store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or not store.has_vocabulary():
         return True
     generation = current_lexical(store)
     if generation == 0:

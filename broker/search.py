@@ -6,32 +6,34 @@ import dataclasses
 import datetime
 import threading
 import time
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import cast
 
 import numpy as np
 
-from broker.errors import IndexMismatch, IndexMissing, InvalidQuery
+from broker.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
 from broker.indexing import load_current
 from broker.lexical_sync import LEXICAL_STAMP_KEY, keep_whole
-from broker.settings import Settings
-from broker.spelling import Correction, Speller, suggest
-from broker.types import Hit, SearchFilters, SearchResult
-from broker.understand import Understood, preferred, understand
-from index.analysis import analyze_query
-from index.decompound import wordlist
+from core.errors import IndexMismatch, IndexMissing, InvalidQuery
+from core.settings import Settings
+from core.types import Hit, SearchFilters, SearchResult
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
-from index.fts import highlight_terms, match_expression
+from index.fts import highlight_terms, match_expression, without_heading
 from index.generations import current_generation, current_lexical
 from index.lexical import LexicalIndex, build_query, lexical_path
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
-from index.thesaurus import thesaurus
+from index.vocabulary import STAMP_KEY as VOCABULARY_STAMP_KEY
+from language.analysis import analyze_query
+from language.decompound import wordlist
+from language.spelling import Correction, Speller, suggest
+from language.thesaurus import thesaurus
+from language.understand import Understood, preferred, understand
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_K = 200
+COMMON_TERM_SHARE = 0.5  # a term in more chunks than this is not marked in snippets beside rarer ones
 MAX_QUERY_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per query
 
 
@@ -56,13 +58,41 @@ class QueryPlan:
 
 
 @dataclass(frozen=True)
+class VocabularyView:
+    """The vocabulary of the documents one kind of caller may see, and what is drawn from it."""
+
+    lexicon: Lexicon
+    speller: Speller
+    tokens: frozenset[str]  # terms and compound parts found in those documents
+
+    def visible(self, term: str) -> bool:
+        """True when a term (or every term of a phrase) occurs in these documents, so it can match."""
+        return all(t in self.tokens for t in term.split())
+
+
+@dataclass(frozen=True)
+class Marking:
+    """Query terms a snippet does not mark: words in most chunks, and words typed as found without æøå."""
+
+    common: frozenset[str] = frozenset()
+    as_typed: frozenset[str] = frozenset()
+
+
+@dataclass(frozen=True)
 class LexicalState:
-    """What the lexical search needs from the index as built: its layout and its vocabulary."""
+    """What the lexical search needs from the index as built: its layout and its vocabulary per visibility.
+
+    Callers without internal rights get the public view only: the words of internal documents never reach
+    their suggestions, compound splits or lexical queries, so an internal-only word is handled exactly like
+    a word no document has."""
 
     key: tuple[object, ...]
     current: bool  # built by this code's analyzer (compound parts and vocabulary present)
-    lexicon: Lexicon
-    speller: Speller
+    public: VocabularyView
+    everything: VocabularyView
+
+    def view(self, include_internal: bool) -> VocabularyView:
+        return self.everything if include_internal else self.public
 
 
 def fuse_rrf(rankings: list[list[Ranked]], weights: list[float], k: int = 60) -> list[Ranked]:
@@ -194,13 +224,29 @@ class Engine:
             )
             if collapse:
                 ranked = self._best_per_document(ranked)
+            found = (
+                self._facets(plan, query_vector, mode, filters, k, collapse, retrieved, ranked)
+                if facets
+                else None
+            )
+            if found is not None:
+                ranked = found[1]
             ranked = ranked[:k]
-            # The hits shown are always counted, so every result's municipality is among the facets.
-            counted = [*facet_candidates(retrieved, self.settings), *(r.chunk_id for r in ranked)]
-            counts = self.store.facet_counts(dict.fromkeys(counted)) if facets else None
             rows = self.store.chunk_rows(r.chunk_id for r in ranked)
+            marking = self._marking(query, include_internal=bool(filters and filters.include_internal))
+            counted = (
+                count_facets(
+                    found[0].values(),
+                    filters or SearchFilters(),
+                    [rows[r.chunk_id] for r in ranked if r.chunk_id in rows],
+                )
+                if found is not None
+                else None
+            )
         hits = [
-            _hit(rank, r, rows[r.chunk_id], query) for rank, r in enumerate(ranked, 1) if r.chunk_id in rows
+            _hit(rank, r, rows[r.chunk_id], query, marking)
+            for rank, r in enumerate(ranked, 1)
+            if r.chunk_id in rows
         ]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(
@@ -208,7 +254,8 @@ class Engine:
             mode=mode,
             took_ms=round(took, 2),
             results=hits,
-            facets=counts,
+            facets=counted.counts if counted is not None else None,
+            matched=len(counted.matched) if counted is not None else None,
             understood=plan.understood.as_dict(),
             suggestion=suggest(query, plan.corrections),
         )
@@ -268,24 +315,34 @@ class Engine:
             current_lexical(store),
             store.get_meta(LEXICAL_STAMP_KEY),
             store.get_meta(ANALYZER_KEY),
+            store.get_meta(VOCABULARY_STAMP_KEY),  # a document marked internal or public moves its words
         )
         state = self._lexical_state
         if state is not None and state.key == key:
             return state
         index = self.lexical_index()
         with self._lexical_lock:
+            # Known words, terms and parts come from the vocabulary kept per visibility in SQLite, never from
+            # Tantivy's term dictionary, which holds the internal documents' words too.
             current = index is not None or store.fts_columns() == FTS_COLUMNS
-            words = store.vocabulary("words") if current else {}
-            terms: Collection[str] = {}
-            if index is not None:  # asked of Tantivy's term dictionary: nothing to load
-                terms = cast(Collection[str], index.known_terms())
-            elif current:
-                terms = store.vocabulary("terms")
-            state = LexicalState(
-                key, current, Lexicon(words, keep_whole=keep_whole()), Speller(words, terms, wordlist())
+            everything = self._vocabulary_view(current, include_internal=True)
+            public = (
+                self._vocabulary_view(current, include_internal=False) if store.has_internal() else everything
             )
+            state = LexicalState(key, current, public, everything)
             self._lexical_state = state
         return state
+
+    def _vocabulary_view(self, current: bool, *, include_internal: bool) -> VocabularyView:
+        store = self.store
+        words = store.vocabulary("words", include_internal) if current else {}
+        terms = store.vocabulary("terms", include_internal) if current else {}
+        parts = store.vocabulary("parts", include_internal) if current else {}
+        return VocabularyView(
+            Lexicon(words, keep_whole=keep_whole()),
+            Speller(words, terms, wordlist()),
+            frozenset(terms) | frozenset(parts),
+        )
 
     def plan(
         self, query: str, filters: SearchFilters | None = None, *, understanding: bool = True
@@ -294,17 +351,18 @@ class Engine:
         municipalities, regions, years and law it names. Call inside a snapshot."""
         settings = self.settings
         state = self.lexical_state()
+        view = state.view(self.scope(filters).include_internal)
         plan = QueryPlan(query, analyze_query(query))
         added: dict[str, float] = {}
         if state.current:
             for word in dict.fromkeys(surface_words(query)):
-                correction = state.speller.correct(word)
+                correction = view.speller.correct(word)
                 if correction is not None:
                     plan.corrections.append(correction)
                     if settings.fuzzy:
                         added.setdefault(correction.term, settings.weight_fuzzy)
                 if settings.weight_query_parts > 0:
-                    for term in state.lexicon.part_terms(word):
+                    for term in view.lexicon.part_terms(word):
                         added.setdefault(term, settings.weight_query_parts)
         expansion = thesaurus().expand(query, settings.weight_thesaurus)
         if settings.weight_thesaurus <= 0:
@@ -312,6 +370,9 @@ class Engine:
         for term, w in expansion.terms.items():
             added[term] = max(w, added.get(term, 0.0))
         plan.expansions = added
+        if state.current:  # a term no visible document has cannot match: it never reaches the lexical index
+            plan.terms = [t for t in plan.terms if view.visible(t)]
+            plan.expansions = {t: w for t, w in added.items() if view.visible(t)}
         if understanding and settings.understand != "off":
             plan.understood = understand(query, self.today())
             plan.understood.expansions = expansion.notes
@@ -325,7 +386,8 @@ class Engine:
         index = self.lexical_index()
         if index is None:
             return self._lexical_fts5(plan, filters, n)
-        hidden = self.store.internal_doc_ids() if filters is not None and not filters.include_internal else ()
+        filters = self.scope(filters)  # no filters: public documents only, as everywhere
+        hidden = () if filters.include_internal else self.store.internal_doc_ids()
         # Compound parts weigh index.lexical.PARTS_WEIGHT, set when indexing; `weight_parts` is FTS5's.
         query = build_query(plan.terms, expansions=plan.expansions, filters=filters, exclude_doc_ids=hidden)
         return [Ranked(i, s) for i, s in index.search(query, n)]
@@ -353,6 +415,63 @@ class Engine:
         ids, scores = index.search(query_vector, n, allowed_ids=allowed)
         return [Ranked(int(i), float(s)) for i, s in zip(ids, scores, strict=True)]
 
+    def _facets(
+        self,
+        plan: QueryPlan,
+        query_vector: np.ndarray | None,
+        mode: str,
+        filters: SearchFilters | None,
+        k: int,
+        collapse: bool,
+        retrieved: dict[str, list[Ranked]],
+        ranked: list[Ranked],
+    ) -> tuple[dict[int, ChunkRow], list[Ranked]]:
+        """The close matches facets count, and the ranking narrowed to them; call inside a snapshot.
+
+        "Close" is measured against the best match without the facet filters, so a filter only takes
+        documents away: the documents a value counts are the ones its click shows (a filtered search would
+        otherwise fill its k hits with whatever that municipality has). When a filter leaves no close match
+        (a municipality picked from the full list), the ranking stays as it is: its nearest hits."""
+        if has_facet_filters(filters):
+            assert filters is not None
+            base: dict[str, list[Ranked]] = {}
+            unfiltered = self.rank(
+                plan,
+                query_vector,
+                mode=mode,
+                filters=without_facet_filters(filters),
+                depth=max(k, 1),
+                parts=base,
+            )
+            if collapse:
+                unfiltered = self._best_per_document(unfiltered)
+            pool_ids = [*facet_candidates(base, self.settings), *(r.chunk_id for r in unfiltered[:k])]
+        else:
+            pool_ids = [*facet_candidates(retrieved, self.settings), *(r.chunk_id for r in ranked[:k])]
+        pool = self.store.chunk_rows(dict.fromkeys(pool_ids))
+        if not has_facet_filters(filters):
+            return pool, ranked
+        assert filters is not None
+        close = count_facets(pool.values(), filters).matched
+        if not close:
+            return pool, ranked
+        doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
+        return pool, [r for r in ranked if doc_of.get(r.chunk_id) in close]
+
+    def _marking(self, query: str, *, include_internal: bool) -> Marking:
+        """What a snippet leaves unmarked for this query (see index.fts.highlight_terms); inside a snapshot.
+        Words are looked up in the caller's own vocabulary, so internal words never change a reader's marks."""
+        view = self.lexical_state().view(include_internal)
+        # Only terms the caller's documents have are looked up, so an internal-only word costs a reader
+        # exactly what a word no document has.
+        visible = [t for t in analyze_query(query) if view.visible(t)]
+        index = self.lexical_index()
+        shares = index.chunk_shares(visible) if index is not None else self.store.chunk_shares(visible)
+        common = frozenset(t for t, share in shares.items() if share > COMMON_TERM_SHARE)
+        counts = view.speller.counts
+        as_typed = frozenset(w for w in (w.lower() for w in surface_words(query)) if w in counts)
+        return Marking(common, as_typed)
+
     def _best_per_document(self, ranked: list[Ranked]) -> list[Ranked]:
         doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
         seen: set[str] = set()
@@ -365,22 +484,6 @@ class Engine:
         return best
 
 
-def facet_candidates(retrieved: dict[str, list[Ranked]], settings: Settings) -> list[int]:
-    """The chunks facets count: candidates of either retriever that score near that retriever's best.
-
-    Dense retrieval ranks every chunk, and an OR query matches any chunk sharing one common word, so counting
-    all candidates would count most of a small index. e5's similarities are compressed, so "near" is a narrow
-    margin below the best; for BM25 it is a share of the best score.
-    """
-    dense = retrieved.get("dense", [])
-    lexical = retrieved.get("lexical", [])
-    close_dense = [r.chunk_id for r in dense if r.score >= dense[0].score - settings.facet_dense_margin]
-    close_lexical = [
-        r.chunk_id for r in lexical if r.score >= lexical[0].score * settings.facet_lexical_share
-    ]
-    return list(dict.fromkeys([*close_lexical, *close_dense]))
-
-
 def validate_query(query: str) -> str:
     """Normalise whitespace and control characters; refuse an empty query with a clear message."""
     cleaned = "".join(ch if ch.isprintable() else " " for ch in query or "")
@@ -390,7 +493,8 @@ def validate_query(query: str) -> str:
     return cleaned
 
 
-def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str) -> Hit:
+def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str, marking: Marking | None = None) -> Hit:
+    marking = marking or Marking()
     return Hit(
         rank=rank,
         score=round(ranked.score, 6),
@@ -406,5 +510,10 @@ def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str) -> Hit:
         section=row.section,
         source=row.source,
         text=row.text,
-        snippet=highlight_terms(row.text, query),
+        snippet=highlight_terms(
+            without_heading(row.text, row.section),
+            query,
+            common=marking.common,
+            as_typed=marking.as_typed,
+        ),
     )

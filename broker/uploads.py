@@ -15,13 +15,14 @@ from pathlib import Path
 from typing import IO, Any
 
 from broker import indexing
-from broker.errors import BrokerError, InvalidQuery, NotFound, TooLarge
-from broker.lock import WriteLock
-from broker.reindex import list_sources, remove_source
-from broker.settings import Settings
-from broker.types import FileFailure, IngestReport
+from broker.reindex import list_sources, register, remove_source
+from core.errors import BrokerError, InvalidQuery, NotFound, TooLarge
+from core.settings import Settings
+from core.types import FileFailure, IngestReport
 from index.embed import Embedder
+from index.lock import WriteLock
 from index.store import Store
+from index.writer import open_writer, storage_errors
 from ingest.detect import sniff
 
 MAX_NAME_CHARS = 120
@@ -99,30 +100,13 @@ def is_upload(settings: Settings, path: str | Path) -> bool:
         return False
 
 
-def _register(store: Store, name: str, folder: Path) -> None:
-    for known in store.registered_sources():
-        if known["name"] == name:
-            if Path(known["path"]) != folder:
-                raise InvalidQuery(
-                    f"Kilden »{name}« findes allerede og er ikke en upload-kilde ({known['path']})."
-                )
-            return
-    store.register_source(name, str(folder))
-
-
 def create_source(settings: Settings, name: str, *, internal: bool = False) -> dict[str, Any]:
     """Register an upload source: a folder under data/uploads that re-indexing also scans."""
     folder = source_folder(settings, name)
-    with indexing.storage_errors(settings.data_dir), WriteLock(settings.lock_path):
+    with open_writer(settings) as store:
         folder.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.db_path)
-        try:
-            with store.write():
-                if any(s["name"] == folder.name for s in store.registered_sources()):
-                    raise InvalidQuery(f"Der findes allerede en kilde ved navn »{folder.name}«.")
-                store.register_source(folder.name, str(folder), internal)
-        finally:
-            store.close()
+        with store.write():
+            register(store, folder.name, str(folder), internal=internal)
     return {"name": folder.name, "path": str(folder), "internal": internal}
 
 
@@ -175,17 +159,20 @@ def store_uploads(
     refused: list[FileFailure] = []
     written: list[Path] = []
     backups: dict[Path, Path] = {}
-    with indexing.storage_errors(settings.data_dir), WriteLock(settings.lock_path):
+    with open_writer(settings) as store:
         folder.mkdir(parents=True, exist_ok=True)
-        store = Store(settings.db_path)
+        _recover(folder, store)
+        with store.write():
+            register(store, folder.name, str(folder), reuse=True)
+        marked: list[str] = []
+
+        def before_visible(targets: list[Path]) -> None:
+            if internal:  # durable before any scan can see the files, so a crash cannot make them public
+                marked.extend(str(t) for t in targets)
+                _mark_internal(settings, marked, add=True)
+
         try:
-            _recover(folder, store)
-            with store.write():
-                _register(store, folder.name, folder)
-        finally:
-            store.close()
-        try:
-            digests = _save(files, folder, limit, written, backups, refused)
+            digests = _save(files, folder, limit, written, backups, refused, before_visible)
             if digests:  # uploading content again brings back a document deleted on purpose
                 store = Store(settings.db_path)
                 try:
@@ -204,9 +191,28 @@ def store_uploads(
             )
         except BaseException:
             _restore(written, backups, failed={str(p.resolve()) for p in written})
+            if marked:
+                _mark_internal(settings, marked, add=False)
             raise
         _restore(written, backups, failed={f.path for f in report.failed})
+        if marked:  # the documents now carry the mark themselves (or their files are gone)
+            _mark_internal(settings, marked, add=False)
     return report
+
+
+def _mark_internal(settings: Settings, paths: list[str], *, add: bool) -> None:
+    """Record (or drop) the paths of an internal upload; re-indexing treats a recorded path as internal."""
+    store = Store(settings.db_path)
+    try:
+        if add:  # fsync'ed at commit, so the mark is on disk before the file is renamed into view
+            store.conn.execute("PRAGMA synchronous=FULL")
+        with store.write():
+            known = set(store.get_json(indexing.INTERNAL_UPLOADS) or [])
+            changed = known | set(paths) if add else known - set(paths)
+            if changed != known:
+                store.set_json(indexing.INTERNAL_UPLOADS, sorted(changed))
+    finally:
+        store.close()
 
 
 def _save(
@@ -216,30 +222,42 @@ def _save(
     written: list[Path],
     backups: dict[Path, Path],
     refused: list[FileFailure],
+    before_visible: Callable[[list[Path]], None],
 ) -> list[str]:
-    """Copy each upload into the folder under its clean, typed name; returns the digests of those kept."""
+    """Copy each upload into the folder under its clean, typed name; returns the digests of those kept.
+
+    Every file is first copied to a hidden temporary name (no scan reads hidden files); `before_visible`
+    gets the final paths before any of them is renamed into view."""
     taken: set[str] = set()
     digests: list[str] = []
-    for incoming in files:
-        name = sanitize_filename(incoming.name)
-        temp = folder / f".upload-{uuid.uuid4().hex}"
-        try:
+    staged: list[tuple[Path, Path, str]] = []  # temporary file, final path, digest
+    try:
+        for incoming in files:
+            name = sanitize_filename(incoming.name)
+            temp = folder / f".upload-{uuid.uuid4().hex}"
             try:
                 _size, digest = _copy(incoming.stream, temp, limit)
                 kind = sniff(temp.read_bytes(), name)
             except BrokerError as exc:
+                temp.unlink(missing_ok=True)
                 code = getattr(exc, "code", "too_large" if isinstance(exc, TooLarge) else "unsupported")
                 refused.append(FileFailure(str(folder / name), exc.message, code))
                 continue
-            name = _unique(typed_name(name, kind), taken)
-            target = folder / name
+            except BaseException:
+                temp.unlink(missing_ok=True)
+                raise
+            staged.append((temp, folder / _unique(typed_name(name, kind), taken), digest))
+        if staged:
+            before_visible([target for _, target, _ in staged])
+        for temp, target, digest in staged:
             if target.exists() and not _same_content(target, digest):
-                backups[target] = folder / f"{BACKUP}{name}"
+                backups[target] = folder / f"{BACKUP}{target.name}"
                 os.replace(target, backups[target])
             os.replace(temp, target)
             written.append(target)
             digests.append(digest)
-        finally:
+    finally:
+        for temp, _, _ in staged:
             temp.unlink(missing_ok=True)
     return digests
 
@@ -283,23 +301,19 @@ def _restore(written: list[Path], backups: dict[Path, Path], failed: set[str]) -
 def delete_document(settings: Settings, doc_id: str) -> dict[str, Any]:
     """Remove a document from the index and delete its uploaded file(s); a file outside data/uploads is
     never touched, and its document is remembered as deleted so re-indexing does not bring it back."""
-    with indexing.storage_errors(settings.data_dir), WriteLock(settings.lock_path):
-        store = Store(settings.db_path)
-        try:
-            with store.snapshot():
-                if not store.has_document(doc_id):
-                    raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
-                paths = sorted({s.path for s in store.sources_of(doc_id)})
-                # An export file holds several documents: it goes only with the last of them.
-                shared = {
-                    path
-                    for path in paths
-                    if store.conn.execute(
-                        "SELECT 1 FROM sources WHERE doc_id != ? AND path = ? LIMIT 1", (doc_id, path)
-                    ).fetchone()
-                }
-        finally:
-            store.close()
+    with open_writer(settings) as store:
+        with store.snapshot():
+            if not store.has_document(doc_id):
+                raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
+            paths = sorted({s.path for s in store.sources_of(doc_id)})
+            # An export file holds several documents: it goes only with the last of them.
+            shared = {
+                path
+                for path in paths
+                if store.conn.execute(
+                    "SELECT 1 FROM sources WHERE doc_id != ? AND path = ? LIMIT 1", (doc_id, path)
+                ).fetchone()
+            }
         uploaded = [p for p in paths if is_upload(settings, p) and p not in shared]
         outside = [p for p in paths if not is_upload(settings, p)]
         indexing.remove_documents([doc_id], settings, locked=True, forget=[doc_id] if outside else [])
@@ -310,22 +324,22 @@ def delete_document(settings: Settings, doc_id: str) -> dict[str, Any]:
 
 def set_internal(settings: Settings, doc_id: str, internal: bool) -> dict[str, Any]:
     """Mark a document internal or public. A document from a source registered as internal stays internal."""
-    with indexing.storage_errors(settings.data_dir), WriteLock(settings.lock_path):
-        store = Store(settings.db_path)
-        try:
-            with store.write():
-                if not store.has_document(doc_id):
-                    raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
-                if not internal:
-                    for root in (s for s in store.registered_sources() if s["internal"]):
-                        if any(_inside(s.path, root["path"]) for s in store.sources_of(doc_id)):
-                            raise InvalidQuery(
-                                f"Dokumentet kommer fra den interne kilde »{root['name']}« og forbliver internt."
-                            )
-                store.set_internal([doc_id], internal)
-                doc = store.document(doc_id)
-        finally:
-            store.close()
+    with open_writer(settings) as store, store.write():
+        if not store.has_document(doc_id):
+            raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
+        if not internal:
+            for root in (s for s in store.registered_sources() if s["internal"]):
+                if any(_inside(s.path, root["path"]) for s in store.sources_of(doc_id)):
+                    raise InvalidQuery(
+                        f"Dokumentet kommer fra den interne kilde »{root['name']}« og forbliver internt."
+                    )
+        store.set_internal([doc_id], internal)
+        if not internal:  # made public on purpose: a mark left by a stopped upload goes too
+            paths = {s.path for s in store.sources_of(doc_id)}
+            marks = store.get_json(indexing.INTERNAL_UPLOADS) or []
+            if paths & set(marks):
+                store.set_json(indexing.INTERNAL_UPLOADS, [m for m in marks if m not in paths])
+        doc = store.document(doc_id)
     assert doc is not None
     return doc
 
@@ -338,7 +352,7 @@ def delete_source(settings: Settings, name: str, embedder: Embedder) -> IngestRe
     """Unregister a source and remove its documents; an upload source's folder is deleted too."""
     registered = {s["name"]: Path(s["path"]) for s in list_sources(settings)}
     folder = registered.get(name)
-    with indexing.storage_errors(settings.data_dir):
+    with storage_errors(settings.data_dir):
         report = remove_source(settings, name, embedder)
         if folder is not None and folder.parent == settings.uploads_dir.resolve() and folder.is_dir():
             with WriteLock(settings.lock_path):

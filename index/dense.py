@@ -8,10 +8,16 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import faiss
 import numpy as np
+
+from index.lazy import lazy_import
+
+if TYPE_CHECKING:
+    import faiss
+else:  # FAISS takes a noticeable share of a command's start-up: it loads on first use (a lexical search never)
+    faiss = lazy_import("faiss")
 
 KINDS = ("flat", "ivf", "hnsw")
 DEFAULT_NPROBE = 64  # recall@10 0.96-0.98 against exact at 10k-1M vectors, ~1 ms at 1M (docs/benchmarks.md)

@@ -10,7 +10,7 @@ from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from broker.errors import BrokerError, InvalidQuery
+from core.errors import BrokerError, InvalidQuery
 
 DEFAULT_SPEC = "e5-small"
 ST_PREFIX = "sentence-transformers:"

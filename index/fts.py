@@ -5,13 +5,15 @@ from __future__ import annotations
 import html
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
-from index.analysis import analyze_query, normalize, scan
+from language.analysis import analyze_query, normalize, scan
 
 MAX_QUERY_TERMS = 64  # distinct terms sent to FTS5; a pasted page of text is cut here
 _MAX_COPIES = 4  # per-term weights are expressed by repeating the term, at most this many times
 _SPACE_RE = re.compile(r"\s+")
+_WORD_SPLIT_RE = re.compile(r"[^\W\d_]+")
 ELLIPSIS = "…"
 
 
@@ -40,7 +42,7 @@ def match_expression(
 ) -> str | None:
     """An FTS5 MATCH string that ORs every term as a quoted phrase; None when there is nothing to match.
 
-    `terms` come from `index.analysis.analyze_query`; anything else is still quoted, so no input can form
+    `terms` come from `language.analysis.analyze_query`; anything else is still quoted, so no input can form
     FTS5 syntax (column filters, NEAR, prefix `*`, boolean operators). `expansions` adds extra terms
     (synonyms) with a weight relative to the query's own terms (1.0). FTS5's bm25 sums a score per phrase
     of the query, so a weight is expressed by repeating phrases, in halves: when any weight is not a
@@ -91,19 +93,73 @@ def _plain(segment: str) -> str:
     return html.escape(_SPACE_RE.sub(" ", segment))
 
 
-def highlight_terms(text: str, query: str, *, max_chars: int = 300) -> str:
+_DANISH_LETTERS = frozenset("æøåÆØÅ")
+
+
+@dataclass(frozen=True)
+class _Wanted:
+    terms: set[str]
+    plain: set[str]  # terms only words without æøå may match
+    danish: set[str]  # terms only words with æøå may match
+
+
+def _query_terms(query: str, common: Collection[str], as_typed: Collection[str]) -> _Wanted:
+    """The terms to mark, and which of them æøå in a text word rules in or out (see `highlight_terms`)."""
+    wanted = set(analyze_query(query))
+    rare = wanted.difference(common)
+    if rare:  # a word in most of the index says nothing when the query has a more telling one
+        wanted = rare
+    folded: set[str] = set()
+    plain: set[str] = set()
+    danish: set[str] = set()
+    for word in _WORD_SPLIT_RE.findall(query):
+        lower = word.lower()
+        terms = set(analyze_query(lower)) & wanted
+        if _DANISH_LETTERS.intersection(lower):
+            danish |= terms
+        elif lower in as_typed:
+            plain |= terms
+        else:
+            folded |= terms
+    return _Wanted(wanted, plain - folded - danish, danish - folded - plain)
+
+
+def without_heading(text: str, section: str) -> str:
+    """The text without the section headings it starts with: a card shows the section already."""
+    whole = normalize(text)
+    rest = whole.lstrip()
+    for heading in [part.strip() for part in section.split(" > ") if part.strip()]:
+        if rest.startswith(heading) and rest[len(heading) : len(heading) + 1].isspace():
+            rest = rest[len(heading) :].lstrip()
+    return rest or whole
+
+
+def highlight_terms(
+    text: str,
+    query: str,
+    *,
+    max_chars: int = 300,
+    common: Collection[str] = (),
+    as_typed: Collection[str] = (),
+) -> str:
     """A snippet of about `max_chars` characters around the densest run of query matches.
 
     Words whose analysed term is one of the query's terms are wrapped in <mark>…</mark> (so "børnene" is
     marked for the query "born"); all text is HTML-escaped; "…" shows where the text was cut.
+    Terms in `common` (found in most of the index, like "kommune") are not marked when the query has others.
+    A query word written with æøå ("ændre") marks only words with æøå, and one in `as_typed` (written without
+    æøå and found so in the index, like "andre") only words without: folding would otherwise mix the two. A
+    word typed without æøå that the index does not know ("born") still marks "børn".
     """
     text = normalize(text)
     max_chars = max(1, max_chars)
-    wanted = set(analyze_query(query))
+    wanted = _query_terms(query, common, as_typed)
     matches: list[tuple[int, int, frozenset[str]]] = []
-    if wanted:
+    if wanted.terms:
         for start, end, terms in scan(text):
-            hit = wanted.intersection(terms)
+            hit = wanted.terms.intersection(terms)
+            if hit:
+                hit -= wanted.plain if _DANISH_LETTERS.intersection(text[start:end]) else wanted.danish
             if hit:
                 matches.append((start, end, frozenset(hit)))
 

@@ -6,13 +6,13 @@ import contextlib
 import os
 import re
 import shutil
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import tantivy
 
-from broker.types import SearchFilters
+from core.types import SearchFilters
 
 MAX_QUERY_TERMS = 64  # distinct terms sent to the index; a pasted page of text is cut here
 _DIR = re.compile(r"^lexical\.(\d+)$")
@@ -161,26 +161,6 @@ def remove_stale(data_dir: Path, current: int, keep: int = 2) -> None:
             shutil.rmtree(path, ignore_errors=True)
 
 
-class KnownTerms:
-    """Membership of analysed terms in the index, asked of Tantivy's term dictionary instead of loaded.
-
-    Counts include chunks deleted since the last merge: a term only they held still reads as known, which at
-    worst leaves a query word uncorrected.
-    """
-
-    def __init__(self, searcher: tantivy.Searcher) -> None:
-        self._searcher = searcher
-
-    def __contains__(self, term: object) -> bool:
-        return isinstance(term, str) and _usable(term) and self._searcher.doc_freq("text", term) > 0
-
-    def __len__(self) -> int:  # the spelling code only asks about membership
-        return 0
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(())
-
-
 class LexicalIndex:
     """One committed generation opened for searching; safe to share between threads."""
 
@@ -198,8 +178,22 @@ class LexicalIndex:
     def __len__(self) -> int:
         return int(self._searcher.num_docs)
 
-    def known_terms(self) -> KnownTerms:
-        return KnownTerms(self._searcher)
+    def chunk_shares(self, terms: Iterable[str]) -> dict[str, float]:
+        """The share of chunks holding each term (as a word or a compound part), for what snippets leave
+        unmarked; terms no chunk holds are left out. Known-word checks never come from here: the term
+        dictionary holds the internal documents' words too (see `index.vocabulary`).
+
+        Document frequencies count chunks deleted since the last merge, so a share can read a little high."""
+        total = len(self)
+        if total == 0:
+            return {}
+        shares: dict[str, float] = {}
+        for term in dict.fromkeys(terms):
+            if _usable(term):
+                found = int(self._searcher.doc_freq("text", term))
+                if found > 0:
+                    shares[term] = min(found / total, 1.0)
+        return shares
 
     def search(self, query: tantivy.Query | None, limit: int) -> list[tuple[int, float]]:
         """(chunk id, BM25 score) of the best `limit` chunks, best first; ties by chunk id."""

@@ -6,8 +6,8 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from index.analysis import analyze, normalize, word_term
-from index.decompound import MAX_WORD, Decompounder
+from language.analysis import analyze, normalize, word_term
+from language.decompound import MAX_WORD, Decompounder
 
 _MAX_CACHE = 500_000
 

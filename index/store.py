@@ -14,12 +14,22 @@ from typing import Any
 
 import numpy as np
 
-from broker.errors import BrokerError
-from broker.types import Chunk, Document, SearchFilters, Source
+from core.errors import BrokerError
+from core.types import Chunk, Document, SearchFilters, Source
+from index import vocabulary
 
 SCHEMA_VERSION = 1
+# The lexical index itself is Tantivy (index/lexical.py). Each chunk's lexical entry is kept here as well, so
+# the vocabulary per visibility (index/vocabulary.py) can take exactly its tokens away again when the chunk is
+# deleted or its document changes visibility: Tantivy's term dictionary knows no visibility.
+LEXICAL_ENTRIES = "chunks_lexical"
+_ENTRIES_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {LEXICAL_ENTRIES} (id INTEGER PRIMARY KEY REFERENCES chunks(id) "
+    "ON DELETE CASCADE, terms TEXT NOT NULL, parts TEXT NOT NULL, words TEXT NOT NULL)"
+)
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS documents (
     doc_id TEXT PRIMARY KEY,
@@ -62,10 +72,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     text_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
--- The lexical index itself is Tantivy (index/lexical.py). FTS5 stays for the vocabulary only: fts5vocab
--- keeps every surface word's count up to date as chunks come and go, with no bookkeeping of our own.
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS words_vocab USING fts5vocab(chunks_words, 'row');
 CREATE TABLE IF NOT EXISTS registered_sources (
     name TEXT PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
@@ -79,6 +85,8 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (embedder, text_hash)
 ) WITHOUT ROWID;
 """
+    + f"{_ENTRIES_SCHEMA};\n{vocabulary.SCHEMA};\n"
+)
 
 _DOC_COLUMNS = (
     "doc_id, title, municipality, region, doc_type, year, language, page_count, content_hash, "
@@ -159,10 +167,11 @@ class Store:
     def __init__(self, path: Path, *, create: bool = True) -> None:
         self.path = path
         if not path.exists() and not create:
-            from broker.errors import IndexMissing
+            from core.errors import IndexMissing
 
             raise IndexMissing(
-                f"Der er intet indeks i {path.parent}. Kør først: broker ingest MAPPE --data {path.parent}"
+                f"Der er intet indeks i datamappen {path.parent}. Indlæs dokumenter først (broker ingest MAPPE "
+                f"--data {path.parent}), eller vælg mappen med et indeks med --data MAPPE eller BROKER_DATA."
             )
         path.parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
@@ -374,8 +383,14 @@ class Store:
         """Remove a document everywhere in the database. Returns its chunk ids (for the vector index)."""
         conn = self.conn
         ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
-        if self._has_table("chunks_fts"):  # an FTS5-era index not yet migrated
-            conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        if self.has_vocabulary():
+            row = conn.execute("SELECT internal FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            counts = vocabulary.count(self._lexical_entries(ids))
+            if row is not None and vocabulary.apply(conn, counts, bool(row[0]), -1):
+                self._vocabulary_changed()
+        for table in (LEXICAL_ENTRIES, "chunks_fts"):  # chunks_fts: an FTS5-era index not yet migrated
+            if self._has_table(table):
+                conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", ((i,) for i in ids))
         if self._has_table("chunks_words"):
             conn.executemany("DELETE FROM chunks_words WHERE rowid = ?", ((i,) for i in ids))
         conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))  # cascades to chunks, sources
@@ -390,19 +405,31 @@ class Store:
         return {r[0] for r in self.conn.execute("SELECT doc_id FROM documents WHERE internal = 1")}
 
     def set_internal(self, doc_ids: Iterable[str], internal: bool) -> None:
-        self.conn.executemany(
-            "UPDATE documents SET internal = ? WHERE doc_id = ?", ((int(internal), d) for d in doc_ids)
-        )
+        """Mark documents internal or public; their words move to that visibility's vocabulary with them."""
+        conn = self.conn
+        keeps_vocabulary = self.has_vocabulary()
+        for doc_id in dict.fromkeys(doc_ids):
+            row = conn.execute("SELECT internal FROM documents WHERE doc_id = ?", (doc_id,)).fetchone()
+            if row is None or bool(row[0]) == internal:
+                continue
+            conn.execute("UPDATE documents SET internal = ? WHERE doc_id = ?", (int(internal), doc_id))
+            if keeps_vocabulary:
+                ids = [r[0] for r in conn.execute("SELECT id FROM chunks WHERE doc_id = ?", (doc_id,))]
+                counts = vocabulary.count(self._lexical_entries(ids))
+                vocabulary.apply(conn, counts, not internal, -1)
+                if vocabulary.apply(conn, counts, internal):
+                    self._vocabulary_changed()
 
     def mark_internal_under(self, roots: Iterable[str]) -> None:
         """Mark internal every document with a source in one of the folders (or files) `roots`."""
         for root in roots:
             folder = root.rstrip("/") + "/"
-            self.conn.execute(
-                "UPDATE documents SET internal = 1 WHERE internal = 0 AND doc_id IN "
+            rows = self.conn.execute(
+                "SELECT doc_id FROM documents WHERE internal = 0 AND doc_id IN "
                 "(SELECT doc_id FROM sources WHERE path = ? OR substr(path, 1, ?) = ?)",
                 (root, len(folder), folder),
-            )
+            ).fetchall()
+            self.set_internal((r[0] for r in rows), True)
 
     def document(self, doc_id: str) -> dict[str, Any] | None:
         row = self.conn.execute(
@@ -524,25 +551,40 @@ class Store:
     def put_lexical(self, rows: Iterable[tuple[int, str | Sequence[str]]]) -> None:
         """Record chunks' surface words in the vocabulary; call inside a write.
 
-        A row is (chunk id, (terms, parts, words)) as `index.lexicon.LexicalRow.values` gives it; the terms
-        and parts go to the Tantivy index (see `broker.indexing`), the words to a table of their own."""
-        if not self._has_table("chunks_words"):
-            return
-        sql = "INSERT INTO chunks_words(rowid, words) VALUES (?, ?)"
+        A row is (chunk id, (terms, parts, words)) as `index.lexicon.LexicalRow.values` gives it, or just the
+        terms; the terms and parts go to the Tantivy index too (see `broker.lexical_sync`). The entry is kept
+        in a plain table and counted in the vocabulary of its document's visibility."""
+        sql = f"INSERT OR REPLACE INTO {LEXICAL_ENTRIES}(id, terms, parts, words) VALUES (?, ?, ?, ?)"
+        keeps_entries = self._has_table(LEXICAL_ENTRIES)
+        entries: dict[int, list[str]] = {}
         for chunk_id, values in rows:
-            if isinstance(values, str) or len(values) < 3 or not values[2]:
-                continue
-            self.conn.execute(sql, (chunk_id, values[2]))
+            cells = [values] if isinstance(values, str) else [str(v or "") for v in values]
+            cells = (cells + [""] * len(vocabulary.KINDS))[: len(vocabulary.KINDS)]
+            if keeps_entries:
+                self.conn.execute(sql, (chunk_id, *cells))
+            entries[chunk_id] = cells
+        if entries and self.has_vocabulary():
+            internal = self._internal_chunks(entries)
+            changed = vocabulary.apply(self.conn, vocabulary.count(entries[i] for i in internal), True)
+            public = (e for i, e in entries.items() if i not in internal)
+            if vocabulary.apply(self.conn, vocabulary.count(public), False) or changed:
+                self._vocabulary_changed()
 
     def reset_lexical(self) -> None:
         """Empty the vocabulary and drop an FTS5-era lexical index; call inside a write."""
         conn = self.conn
-        for table in ("words_vocab", "chunks_words", "chunks_vocab", "chunks_fts"):
+        for table in (
+            "words_vocab",
+            "chunks_words",
+            "chunks_vocab",
+            "chunks_fts",
+            LEXICAL_ENTRIES,
+            vocabulary.TABLE,
+        ):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
-        conn.execute(
-            "CREATE VIRTUAL TABLE chunks_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0')"
-        )
-        conn.execute("CREATE VIRTUAL TABLE words_vocab USING fts5vocab(chunks_words, 'row')")
+        conn.execute(_ENTRIES_SCHEMA)
+        conn.execute(vocabulary.SCHEMA)
+        self._vocabulary_changed()
 
     def lexical_sources(self) -> Iterator[tuple[Any, ...]]:
         """(chunk id, title, municipality, section, text, doc id, region, type, language, year) of every chunk:
@@ -552,9 +594,14 @@ class Store:
             "d.language, d.year FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
         )
 
-    def vocabulary(self, column: str = "words") -> dict[str, int]:
-        """Tokens of the surface-word vocabulary ("words") or of an FTS5-era lexical column, with their
-        occurrences in the index; {} when the index keeps none."""
+    def vocabulary(self, column: str = "words", include_internal: bool = True) -> dict[str, int]:
+        """Tokens of the surface-word vocabulary ("words") or of a lexical column ("terms", "parts"), with their
+        occurrences in the index (without `include_internal`: in its public documents only); {} when the index
+        keeps none. An FTS5-era index from before the vocabulary table is read from its FTS5 tables."""
+        if self.has_vocabulary():
+            return vocabulary.load(self.conn, column, include_internal)
+        if not include_internal and self.has_internal():  # an index from before the table: count its text
+            return self._count_public(column)
         if column == "words":
             if not self._has_table("words_vocab"):
                 return {}
@@ -565,26 +612,87 @@ class Store:
             rows = self.conn.execute("SELECT term, cnt FROM chunks_vocab WHERE col = ?", (column,))
         return {str(term): int(count) for term, count in rows}
 
+    def has_vocabulary(self) -> bool:
+        """True when the index keeps its vocabulary per visibility (built since that table exists)."""
+        return self._has_table(vocabulary.TABLE)
+
+    def _vocabulary_changed(self) -> None:
+        self.set_meta(vocabulary.STAMP_KEY, str(time.time_ns()))
+
+    def _lexical_entries(self, chunk_ids: Iterable[int]) -> list[list[str]]:
+        """The stored lexical entries (values in the order of `vocabulary.KINDS`) of chunks."""
+        ids = list(chunk_ids)
+        if self._has_table(LEXICAL_ENTRIES):
+            found: dict[int, list[str]] = {}
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                for chunk_id, *cells in self.conn.execute(
+                    f"SELECT id, terms, parts, words FROM {LEXICAL_ENTRIES} "
+                    f"WHERE id IN ({','.join('?' * len(part))})",
+                    part,
+                ):
+                    found[int(chunk_id)] = [str(c or "") for c in cells]
+            return [found.get(i, ["", "", ""]) for i in ids]
+        return self._fts5_entries(ids)
+
+    def _fts5_entries(self, chunk_ids: Iterable[int]) -> list[list[str]]:
+        """An FTS5-era index's entries, from its own tables (until its first write migrates it)."""
+        columns = [c for c in vocabulary.KINDS[:2] if c in self.fts_columns()]
+        words = self._has_table("chunks_words")
+        entries: list[list[str]] = []
+        for chunk_id in chunk_ids:
+            cells: dict[str, str] = {}
+            if columns:
+                row = self.conn.execute(
+                    f"SELECT {', '.join(columns)} FROM chunks_fts WHERE rowid = ?", (chunk_id,)
+                ).fetchone()
+                cells = {c: str(v or "") for c, v in zip(columns, row or (), strict=False)}
+            if words:
+                said = self.conn.execute(
+                    "SELECT words FROM chunks_words WHERE rowid = ?", (chunk_id,)
+                ).fetchone()
+                cells["words"] = str(said[0] or "") if said else ""
+            entries.append([cells.get(kind, "") for kind in vocabulary.KINDS])
+        return entries
+
+    def _internal_chunks(self, chunk_ids: Iterable[int]) -> set[int]:
+        """Those of the chunks whose document is internal."""
+        ids = list(chunk_ids)
+        found: set[int] = set()
+        for start in range(0, len(ids), 500):
+            part = ids[start : start + 500]
+            found.update(
+                r[0]
+                for r in self.conn.execute(
+                    "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
+                    f"WHERE d.internal = 1 AND c.id IN ({','.join('?' * len(part))})",
+                    part,
+                )
+            )
+        return found
+
+    def _count_public(self, column: str) -> dict[str, int]:
+        public = "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id WHERE d.internal = 0"
+        ids = [r[0] for r in self.conn.execute(public)]
+        if column not in vocabulary.KINDS:
+            return {}
+        return dict(vocabulary.count(self._lexical_entries(ids))[column])
+
+    def chunk_shares(self, terms: Iterable[str], column: str = "terms") -> dict[str, float]:
+        """The share of chunks whose lexical `column` holds each term, from an FTS5-era index's counts; {} for
+        any other (a Tantivy index has its own: `index.lexical.LexicalIndex.chunk_shares`)."""
+        wanted = list(dict.fromkeys(terms))
+        if not wanted or column not in self.fts_columns() or not self._has_table("chunks_vocab"):
+            return {}
+        total = self.conn.execute("SELECT count(*) FROM chunks").fetchone()[0]
+        marks = ",".join("?" * len(wanted))
+        rows = self.conn.execute(
+            f"SELECT term, doc FROM chunks_vocab WHERE col = ? AND term IN ({marks})", (column, *wanted)
+        )
+        return {str(term): int(doc) / total for term, doc in rows} if total else {}
+
     def _has_table(self, name: str) -> bool:
         return self.conn.execute("SELECT 1 FROM sqlite_master WHERE name = ?", (name,)).fetchone() is not None
-
-    def facet_counts(self, chunk_ids: Iterable[int]) -> dict[str, dict[str, int]]:
-        """Distinct documents per municipality, region, type and year among the given chunks."""
-        ids = list(chunk_ids)
-        facets: dict[str, dict[str, int]] = {}
-        marks = ",".join("?" * len(ids))
-        for column in ("municipality", "region", "doc_type", "year"):
-            rows = (
-                self.conn.execute(
-                    f"SELECT d.{column}, count(DISTINCT d.doc_id) FROM chunks c JOIN documents d "
-                    f"ON d.doc_id = c.doc_id WHERE c.id IN ({marks}) GROUP BY d.{column} ORDER BY 2 DESC, 1",
-                    ids,
-                ).fetchall()
-                if ids
-                else []
-            )
-            facets[column] = {str(value): count for value, count in rows if value is not None}
-        return facets
 
     def counts(self, include_internal: bool = True) -> dict[str, int]:
         conn = self.conn

@@ -8,7 +8,8 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from broker.types import Block, Chunk
+from core.errors import BadFile
+from core.types import Block, Chunk
 
 HEADING_MAX_WORDS = 30  # a longer "heading" is body text that was styled as a heading
 SECTION_SEPARATOR = " > "
@@ -148,6 +149,7 @@ class _Packer:
         if count_tokens is not None and not exact:
             self.rate = _calibrate(count_tokens)
         self.done: list[_Draft] = []
+        self.max_chunks: int | None = None  # refuse the document past this many (checked as they are made)
         self.stack: list[tuple[int, str]] = []
         self.draft = _Draft(section="")
 
@@ -170,6 +172,8 @@ class _Packer:
         if not draft.parts:
             return
         self.done.append(draft)
+        if self.max_chunks is not None and len(self.done) > self.max_chunks:
+            _too_many(self.max_chunks)
         overlap: list[str] = []
         if carry and self.overlap_words > 0 and draft.open_part:
             for sentence in reversed(split_sentences(" ".join(draft.parts[-1]))):
@@ -306,6 +310,14 @@ class _Packer:
         return self.done
 
 
+def _too_many(max_chunks: int) -> None:
+    raise BadFile(
+        f"Dokumentet er for langt til at blive indekseret: det giver over {max_chunks} tekststykker "
+        "(grænsen sættes med BROKER_MAX_CHUNKS_PER_DOCUMENT). Del det op i mindre filer.",
+        code="too_many_chunks",
+    )
+
+
 def chunk_blocks(
     blocks: list[Block],
     *,
@@ -314,9 +326,13 @@ def chunk_blocks(
     overlap_words: int = 30,
     max_tokens: int = 480,
     count_tokens: Callable[[str], int] | None = None,
+    max_chunks: int | None = None,
 ) -> list[Chunk]:
     """Split blocks into chunks: a heading starts a chunk and a section; every chunk stays within
-    max_words words and max_tokens tokens (count_tokens, or about three characters a token)."""
+    max_words words and max_tokens tokens (count_tokens, or about three characters a token).
+
+    Past max_chunks chunks the document is refused (BadFile "too_many_chunks"), as soon as the count is
+    passed, so a huge text costs no more than the cap's worth of work."""
     if max_words < 1 or max_tokens < 1:
         raise ValueError("max_words and max_tokens must be positive")
     packer = _Packer(
@@ -326,6 +342,7 @@ def chunk_blocks(
         max_tokens=max_tokens,
         count_tokens=count_tokens,
     )
+    packer.max_chunks = max_chunks
     for block in blocks:
         if block.kind == "heading" and 0 < word_count(block.text) <= HEADING_MAX_WORDS:
             packer.heading(block)
@@ -342,6 +359,8 @@ def chunk_blocks(
             texts += [(d.render(), _Draft(draft.section, pages=draft.pages)) for d in exact.finish()]
         elif text.strip():
             texts.append((text, draft))
+    if max_chunks is not None and len(texts) > max_chunks:
+        _too_many(max_chunks)
     chunks: list[Chunk] = []
     for text, draft in texts:
         pages = sorted(draft.pages) or [1]

@@ -6,7 +6,7 @@ import math
 import re
 from collections import defaultdict
 
-from broker.types import Block
+from core.types import Block
 
 ZONE_LINES = 2  # lines at the top and at the bottom of a page where running headers/footers live
 

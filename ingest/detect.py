@@ -8,7 +8,7 @@ import json
 import re
 import zipfile
 
-from broker.errors import BadFile, UnsupportedFile
+from core.errors import BadFile, UnsupportedFile
 
 CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 ENCRYPTED_PACKAGE = "EncryptedPackage".encode("utf-16-le")
@@ -56,6 +56,33 @@ def _is_binary(sample: bytes) -> bool:
         return True
     control = sum(1 for b in sample if (b < 32 and b not in (9, 10, 12, 13)) or b == 127)
     return control > max(2, len(sample) * 0.05)
+
+
+def _is_pdf(data: bytes) -> bool:
+    """The PDF signature opens the file (after white space). Readers also accept junk before it within the
+    first kilobyte; such a file counts as PDF only when that junk is no markup and it ends like a PDF, so
+    an HTML page or a text that merely mentions "%PDF-" near its start stays what it is."""
+    head = data[:1024]
+    if head.lstrip(b" \t\r\n\x0c\x00").startswith(b"%PDF-"):
+        return True
+    at = head.find(b"%PDF-")
+    return at > 0 and b"<" not in head[:at] and b"%%EOF" in data[-2048:]
+
+
+def _jsonl_with_binary_lines(data: bytes, ext: str) -> bool:
+    """A JSON Lines export where a few records carry raw binary bytes (NUL): the parser drops those records
+    with a reason, so the file is not refused whole as binary."""
+    if not data.lstrip().startswith(b"{"):
+        return False
+    lines = [line for line in data[:2_000_000].split(b"\n")[:JSONL_SAMPLE_LINES] if line.strip()]
+    if len(data) > 2_000_000 and len(lines) > 1:
+        lines = lines[:-1]  # judge whole lines only
+    clean = [line for line in lines if not _is_binary(line)]
+    if not clean or len(clean) < 0.5 * len(lines):
+        return False
+    from ingest.text import decode_text
+
+    return _looks_like_jsonl(decode_text(b"\n".join(clean)), hinted=ext in (".jsonl", ".ndjson"))
 
 
 def _sniff_zip(data: bytes, name: str) -> str:
@@ -121,7 +148,7 @@ def sniff(data: bytes, name: str) -> str:
     if not data:
         raise BadFile("Filen er tom (0 bytes)", code="empty")
     ext = _ext(name)
-    if b"%PDF-" in data[:1024]:
+    if _is_pdf(data):
         return "pdf"
     if data.startswith(CFB_MAGIC):
         return _sniff_cfb(data, name)
@@ -139,7 +166,7 @@ def sniff(data: bytes, name: str) -> str:
 
     utf16 = data.startswith((b"\xff\xfe", b"\xfe\xff"))
     sample = data[:65536]
-    if not utf16 and _is_binary(sample):
+    if not utf16 and _is_binary(sample) and not _jsonl_with_binary_lines(data, ext):
         if ext == ".pdf":
             raise BadFile("PDF-filen er beskadiget (den mangler PDF-signaturen %PDF)", code="corrupt")
         if ext in (".docx", ".doc"):

@@ -7,8 +7,8 @@ import re
 import zipfile
 from typing import Any
 
-from broker.errors import BadFile
-from broker.types import Block, BlockKind, ParsedFile
+from core.errors import BadFile
+from core.types import Block, BlockKind, ParsedFile
 from ingest.detect import CFB_MAGIC
 
 MAX_UNCOMPRESSED = 200 * 1024 * 1024  # total declared uncompressed size of all parts
@@ -176,9 +176,7 @@ def parse_docx(data: bytes) -> ParsedFile:
         document = docx.Document(io.BytesIO(data))
         items = list(document.iter_inner_content())
     except Exception as exc:  # python-docx raises many kinds for broken packages
-        raise BadFile(
-            f"Word-filen er beskadiget og kan ikke læses ({type(exc).__name__})", code="corrupt"
-        ) from exc
+        raise BadFile("Word-filen er beskadiget og kan ikke læses", code="corrupt") from exc
 
     blocks: list[Block] = []
     items_in_list: list[str] = []

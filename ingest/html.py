@@ -6,7 +6,7 @@ import logging
 import re
 from typing import Any
 
-from broker.types import Block, ParsedFile
+from core.types import Block, ParsedFile
 from ingest.text import decode_text
 
 log = logging.getLogger(__name__)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -104,6 +105,17 @@ def record_from_object(obj: dict[str, Any], line_number: int) -> ExportRecord:
     )
 
 
+def _lines(data: bytes) -> list[str | None]:
+    """The export's lines as text; None for a line with a raw NUL byte, which no JSON text carries (decoding
+    would drop the NUL silently and keep a damaged record). UTF-16 carries NULs by design: decoded whole."""
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return list(decode_text(data).split("\n"))
+    raw = data.replace(b"\r\n", b"\n").split(b"\n")
+    if b"\x00" not in data:  # the common case: one decoding for the whole file, as before
+        return list(decode_text(data).split("\n"))
+    return [None if b"\x00" in line else decode_text(line) for line in raw]
+
+
 def parse_jsonl(data: bytes) -> tuple[list[ExportRecord], list[str]]:
     """Parse a JSON Lines export into records.
 
@@ -112,7 +124,10 @@ def parse_jsonl(data: bytes) -> tuple[list[ExportRecord], list[str]]:
     """
     records: list[ExportRecord] = []
     problems: list[str] = []
-    for number, line in enumerate(decode_text(data).split("\n"), start=1):
+    for number, line in enumerate(_lines(data), start=1):
+        if line is None:
+            problems.append(f"Linje {number}: posten indeholder binære tegn (NUL-byte) og er sprunget over")
+            continue
         if not line.strip():
             continue
         try:
@@ -129,3 +144,25 @@ def parse_jsonl(data: bytes) -> tuple[list[ExportRecord], list[str]]:
             continue
         records.append(record)
     return records, problems
+
+
+def find_record(lines: Iterable[str], record_id: str) -> ExportRecord | None:
+    """The record with this id among an export's lines (numbered as `parse_jsonl` numbers them)."""
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(obj, dict):
+            record = record_from_object(obj, number)
+            if record.record_id == record_id:
+                return record
+    return None
+
+
+def record_text(record: ExportRecord) -> str:
+    """A record as readable text: title, committee and date on the first line, then the text."""
+    head = " · ".join(v for v in (record.title, record.committee, record.date) if v)
+    return f"{head}\n\n{record.text}" if head else record.text

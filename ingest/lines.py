@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from broker.types import Block
+from core.types import Block
 
 MONTHS = (
     "januar",

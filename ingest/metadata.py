@@ -5,9 +5,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from broker.types import DOC_TYPES, Block
+from core.types import DOC_TYPES, Block
 from ingest.lines import MONTHS
-from ingest.municipality import detect_municipality, fold, regions, resolve
+from language.folding import fold
+from language.municipality import detect_municipality, resolve
 
 __all__ = [
     "detect_date",
@@ -16,7 +17,6 @@ __all__ = [
     "detect_municipality",
     "detect_title",
     "detect_year",
-    "regions",
     "resolve",
 ]
 
@@ -54,8 +54,8 @@ def _earliest_type(text: str) -> str | None:
 
 
 def detect_doc_type(title: str, text: str, file_name: str) -> str:
-    """One of broker.types.DOC_TYPES from the title, else the opening text, else the file name."""
-    for source in (title, text[:600], fold(re.sub(r"[_\-.]+", " ", file_name)).replace("aa", "å")):
+    """One of core.types.DOC_TYPES from the title, else the opening text, else the file name."""
+    for source in (title, text[:600], fold(file_name, collapse=False, spaces=True).replace("aa", "å")):
         found = _earliest_type(source or "")
         if found:
             return found

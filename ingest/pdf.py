@@ -8,8 +8,8 @@ import re
 import time
 from typing import Any
 
-from broker.errors import BadFile, NeedsOCR
-from broker.types import Block, ParsedFile
+from core.errors import BadFile, NeedsOCR
+from core.types import Block, ParsedFile
 from ingest import ocr as ocr_engine
 from ingest.lines import lines_to_blocks
 
@@ -42,9 +42,7 @@ def _open(data: bytes) -> Any:
     except BadFile:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, AttributeError, IndexError, OSError) as exc:
-        raise BadFile(
-            f"PDF-filen er beskadiget og kan ikke læses ({type(exc).__name__})", code="corrupt"
-        ) from exc
+        raise BadFile("PDF-filen er beskadiget og kan ikke læses", code="corrupt") from exc
     except RecursionError as exc:
         raise BadFile("PDF-filen er beskadiget (uendelig henvisning i strukturen)", code="corrupt") from exc
     return reader

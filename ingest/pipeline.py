@@ -7,28 +7,24 @@ import hashlib
 import importlib
 import json
 import logging
-import multiprocessing
-import os
 import re
-import resource
-import signal
-import time
 from collections.abc import Callable
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from broker.errors import BadFile, BrokerError, NeedsOCR, UnsupportedFile
-from broker.settings import Settings
-from broker.types import UNKNOWN_MUNICIPALITY, Block, Document, ParsedFile, Source
+from core.errors import BadFile, NeedsOCR
+from core.settings import Settings
+from core.types import UNKNOWN_MUNICIPALITY, Block, Document, ParsedFile, Source
 from ingest import ocr as ocr_engine
 from ingest.chunking import chunk_blocks
 from ingest.clean import clean_blocks
 from ingest.detect import sniff
 from ingest.docx import parse_docx
-from ingest.files import iter_files
+from ingest.files import iter_files, read_regular
 from ingest.html import parse_html
 from ingest.jsonl import ExportRecord, parse_jsonl
+from ingest.limits import Call, run_limited
 from ingest.metadata import (
     detect_date,
     detect_doc_type,
@@ -42,9 +38,6 @@ from ingest.text import parse_text
 
 log = logging.getLogger(__name__)
 
-CHILD_MEMORY_BYTES = 2 * 1024**3  # address space a parser may add on top of what it inherits
-OCR_SHARE_OF_TIMEOUT = 0.8
-
 # Format -> parser; looked up at call time so tests can swap one in.
 PARSERS: dict[str, Callable[..., Any]] = {
     "pdf": parse_pdf,
@@ -55,58 +48,10 @@ PARSERS: dict[str, Callable[..., Any]] = {
 }
 
 
-# -------------------------------------------------------------------------- parsing under limits
-def _limit_memory() -> None:
-    """Cap the child's address space at what it inherited plus CHILD_MEMORY_BYTES (Linux only)."""
-    try:
-        with open("/proc/self/statm") as fh:
-            current = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError):
-        return  # without /proc the inherited size is unknown; a blind cap could starve the parser
-    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
-    limit = current + CHILD_MEMORY_BYTES
-    if hard != resource.RLIM_INFINITY:
-        limit = min(limit, hard)
-    if soft == resource.RLIM_INFINITY or limit < soft:
-        resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
-
-
-def _child(conn: Any, kind: str, data: bytes, ocr: bool, deadline: float | None) -> None:
-    with contextlib.suppress(OSError):
-        os.setpgrp()  # own process group, so a timeout also stops Tesseract
-    _limit_memory()
-    try:
-        result = _parse(kind, data, ocr, deadline)
-        conn.send(("ok", result))
-    except BrokerError as exc:
-        conn.send(("error", type(exc).__name__, exc.message, getattr(exc, "code", "")))
-    except MemoryError:
-        conn.send(("error", "BadFile", "Filen kræver for meget hukommelse at læse", "too_large"))
-    except BaseException as exc:  # a parser bug must become a per-file failure, not a crash
-        conn.send(("error", "BadFile", f"Filen kunne ikke læses ({type(exc).__name__}: {exc})", "corrupt"))
-    finally:
-        conn.close()
-
-
+# ----------------------------------------------------------------------------------------- parsing
 def _parse(kind: str, data: bytes, ocr: bool, deadline: float | None = None) -> Any:
     parser = PARSERS[kind]
     return parser(data, ocr=ocr, ocr_deadline=deadline) if kind == "pdf" else parser(data)
-
-
-def _rebuild_error(name: str, message: str, code: str) -> BrokerError:
-    if name == "NeedsOCR":
-        return NeedsOCR(message)
-    if name == "UnsupportedFile":
-        return UnsupportedFile(message)
-    return BadFile(message, code=code or "corrupt")
-
-
-def _kill(process: Any) -> None:
-    with contextlib.suppress(OSError, ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    with contextlib.suppress(OSError, ValueError):
-        process.kill()
-    process.join(5)
 
 
 # Libraries the parsers import on first use. Imported once in this process, every forked child inherits
@@ -129,38 +74,11 @@ def _warm(kind: str) -> None:
 
 
 def parse_limited(kind: str, data: bytes, *, timeout_s: float, ocr: bool) -> Any:
-    """Run the parser for `kind` in a forked child with a time and memory limit; errors come back
-    as the same BrokerError. Without fork (or with timeout_s <= 0) it runs in this process."""
-    if timeout_s <= 0 or "fork" not in multiprocessing.get_all_start_methods():
-        return _parse(kind, data, ocr)
+    """Run the parser for `kind` under the time and memory limit (see run_limited)."""
     _warm(kind)
-    context = multiprocessing.get_context("fork")
-    receiver, sender = context.Pipe(duplex=False)
-    # OCR stops a little before the limit, so a long scan keeps the pages it got through.
-    deadline = time.monotonic() + OCR_SHARE_OF_TIMEOUT * timeout_s
-    process = context.Process(target=_child, args=(sender, kind, data, ocr, deadline), daemon=True)
-    process.start()
-    sender.close()
-    try:
-        if not receiver.poll(timeout_s):
-            _kill(process)
-            raise BadFile(f"Filen tog for lang tid at læse (over {timeout_s:g} s)", code="timeout")
-        try:
-            message = receiver.recv()
-        except EOFError:
-            process.join(5)
-            raise BadFile(
-                f"Læsningen af filen stoppede uventet (afslutningskode {process.exitcode})", code="corrupt"
-            ) from None
-    finally:
-        receiver.close()
-        if process.is_alive():
-            process.join(1)
-            if process.is_alive():
-                _kill(process)
-    if message[0] == "ok":
-        return message[1]
-    raise _rebuild_error(message[1], message[2], message[3])
+    return run_limited(
+        lambda _call, deadline: _parse(kind, data, ocr, deadline), kind=kind, timeout_s=timeout_s
+    )
 
 
 # ------------------------------------------------------------------------------- building documents
@@ -176,6 +94,7 @@ def _chunks(blocks: list[Block], settings: Settings, count_tokens: Callable[[str
         overlap_words=settings.chunk_overlap_words,
         max_tokens=settings.chunk_max_tokens,
         count_tokens=count_tokens,
+        max_chunks=settings.max_chunks_per_document,
     )
 
 
@@ -215,6 +134,13 @@ def _file_document(
     )
 
 
+def _record_hash(record: ExportRecord) -> str:
+    canonical = json.dumps(
+        asdict(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
+    )
+    return _sha256(canonical.encode("utf-8"))
+
+
 def _record_document(
     record: ExportRecord,
     source: Source,
@@ -228,10 +154,7 @@ def _record_document(
     text = "\n".join(b.text for b in blocks)
     if not text.strip():
         return None
-    canonical = json.dumps(
-        asdict(record), sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str
-    )
-    content_hash = _sha256(canonical.encode("utf-8"))
+    content_hash = _record_hash(record)
     if known is not None and known(content_hash[:16]):
         # Indexed already with this very content: only its id and source are used, so the metadata
         # detection and the chunking (a token count per chunk) are skipped (most of a re-index's scan).
@@ -284,6 +207,9 @@ def read_documents(
 ) -> list[Document]:
     """Read one file into Documents: one for a document file, one per record for a JSON Lines export.
 
+    Parsing, cleaning and chunking all run in one child under the parse time and memory limit; the child
+    asks this process for token counts and for which records are indexed already.
+
     `known` tells whether a doc id is indexed already: such export records come back as a Document with
     only id, title, source and content hash (no chunks, no detected metadata), which is all a re-index needs.
 
@@ -302,46 +228,79 @@ def read_documents(
             f"Filen er for stor ({size_mb:.1f} MB; grænsen er {settings.max_file_mb:g} MB)", code="too_large"
         )
     try:
-        data = path.read_bytes()
+        data = read_regular(path)  # never through a link put in after the scan
     except OSError as exc:
         raise BadFile(f"Filen kan ikke læses ({exc.strerror or exc})", code="unreadable") from exc
     kind = sniff(data, path.name)
-    parsed = parse_limited(kind, data, timeout_s=settings.parse_timeout_s, ocr=settings.ocr)
     file_hash = _sha256(data)
     resolved = str(path.resolve())
-    notes = warnings if warnings is not None else []
+    services: dict[str, Callable[[Any], Any]] = {}
+    if count_tokens is not None:
+        services["count"] = count_tokens
+    if known is not None:
+        services["known"] = lambda ids: [doc_id for doc_id in ids if known(doc_id)]
 
-    if kind == "jsonl":
-        records, problems = parsed
-        notes.extend(problems)
-        documents: dict[str, Document] = {}
-        for record in records:
-            source = Source(resolved, record.record_id, file_hash, stat.st_size, stat.st_mtime)
+    def work(call: Call, deadline: float | None) -> tuple[list[Document], list[str]]:
+        counter = (lambda text: int(call("count", text))) if count_tokens is not None else None
+        parsed = _parse(kind, data, settings.ocr, deadline)
+        if kind == "jsonl":
+            records, problems = parsed
+            is_known = set(call("known", [_record_hash(r)[:16] for r in records])) if known else set()
+            source = Source(resolved, None, file_hash, stat.st_size, stat.st_mtime)
+            return _export_documents(records, problems, source, settings, counter, is_known.__contains__)
+        source = Source(resolved, None, file_hash, stat.st_size, stat.st_mtime)
+        return [_file_document(path, parsed, source, settings, counter)], _ocr_notes(parsed, settings)
+
+    _warm(kind)
+    documents, notes = run_limited(
+        work, kind=kind, timeout_s=settings.parse_timeout_s, services=services, what=resolved
+    )
+    if warnings is not None:
+        warnings.extend(notes)
+    return list(documents)
+
+
+def _export_documents(
+    records: list[ExportRecord],
+    problems: list[str],
+    file_source: Source,
+    settings: Settings,
+    count_tokens: Callable[[str], int] | None,
+    known: Callable[[str], bool],
+) -> tuple[list[Document], list[str]]:
+    notes = list(problems)
+    documents: dict[str, Document] = {}
+    for record in records:
+        source = replace(file_source, record_id=record.record_id)
+        try:
             doc = _record_document(record, source, settings, count_tokens, known)
-            if doc is None:
-                notes.append(f"Post {record.record_id}: ingen tekst")
-            elif doc.doc_id in documents:
-                notes.append(f"Post {record.record_id} findes flere gange i filen og er kun læst én gang")
-            else:
-                documents[doc.doc_id] = doc
-        if not documents:
-            detail = "; ".join(problems[:3])
-            raise BadFile(
-                "Ingen brugbare poster i eksportfilen" + (f" ({detail})" if detail else ""), code="empty"
-            )
-        return list(documents.values())
-
-    source = Source(resolved, None, file_hash, stat.st_size, stat.st_mtime)
-    document = _file_document(path, parsed, source, settings, count_tokens)
-    if parsed.pages_needing_ocr:
-        pages = ", ".join(str(p) for p in parsed.pages_needing_ocr)
-        why = (
-            "OCR nåede ikke at blive færdig"
-            if settings.ocr and ocr_engine.ocr_available()
-            else "OCR er ikke tilgængelig"
+        except BadFile as exc:  # one record too long to index: the others still are
+            notes.append(f"Post {record.record_id}: {exc.message}")
+            continue
+        if doc is None:
+            notes.append(f"Post {record.record_id}: ingen tekst")
+        elif doc.doc_id in documents:
+            notes.append(f"Post {record.record_id} findes flere gange i filen og er kun læst én gang")
+        else:
+            documents[doc.doc_id] = doc
+    if not documents:
+        detail = "; ".join(notes[:3])
+        raise BadFile(
+            "Ingen brugbare poster i eksportfilen" + (f" ({detail})" if detail else ""), code="empty"
         )
-        notes.append(f"Side {pages} er scannet uden tekstlag og blev ikke læst ({why})")
-    return [document]
+    return list(documents.values()), notes
 
 
-__all__ = ["PARSERS", "iter_files", "parse_limited", "read_documents"]
+def _ocr_notes(parsed: ParsedFile, settings: Settings) -> list[str]:
+    if not parsed.pages_needing_ocr:
+        return []
+    pages = ", ".join(str(p) for p in parsed.pages_needing_ocr)
+    why = (
+        "OCR nåede ikke at blive færdig"
+        if settings.ocr and ocr_engine.ocr_available()
+        else "OCR er ikke tilgængelig"
+    )
+    return [f"Side {pages} er scannet uden tekstlag og blev ikke læst ({why})"]
+
+
+__all__ = ["PARSERS", "iter_files", "parse_limited", "read_documents", "run_limited"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import codecs
 import re
 
-from broker.types import Block, ParsedFile
+from core.types import Block, ParsedFile
 from ingest.lines import lines_to_blocks
 
 _CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f]")  # keeps \t, \n and \f (page break)

@@ -49,12 +49,12 @@ import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from broker.types import DOC_TYPES as _DOC_TYPES
+from core.types import DOC_TYPES as _DOC_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent
 SRC = ROOT / "corpus-src"
 OUT = ROOT / "corpus"
-KOMMUNER_CSV = ROOT / "ingest" / "data" / "kommuner.csv"
+KOMMUNER_CSV = ROOT / "language" / "data" / "kommuner.csv"
 FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
 FONT_REGULAR = FONT_DIR / "DejaVuSans.ttf"
 FONT_BOLD = FONT_DIR / "DejaVuSans-Bold.ttf"
@@ -887,7 +887,9 @@ def build(out: Path) -> None:
         )
         record_ids |= {r["id"] for r in records}
     (out / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1) + "\n", "utf-8")
-    (out / ".brokerignore").write_text("queries.jsonl\nmanifest.json\n", "utf-8")
+    (out / ".brokerignore").write_text("queries.jsonl\nmanifest.json\ncompare.jsonl\n", "utf-8")
+    # The judged comparison tasks (broker eval --compare) are written by hand against the built documents.
+    shutil.copyfile(SRC / "compare.jsonl", out / "compare.jsonl")
 
     files = {str(e["file"]) for e in manifest}
     lines_out = []

@@ -1,4 +1,4 @@
-"""Write index/data/da_words.txt, the Danish word list the compound splitter ships with, from `wordfreq`.
+"""Write language/data/da_words.txt, the Danish word list the compound splitter ships with, from `wordfreq`.
 
 Run once by hand when the list should change (it is committed; nothing is downloaded at run time):
 
@@ -12,11 +12,11 @@ import re
 import sys
 from pathlib import Path
 
-OUT = Path(__file__).resolve().parents[1] / "index" / "data" / "da_words.txt"
+OUT = Path(__file__).resolve().parents[1] / "language" / "data" / "da_words.txt"
 WORD = re.compile(r"^[a-zæøåé]{3,40}$")
 HEADER = """\
 # Danish words with their Zipf frequency (log10 of occurrences per billion words), most frequent first.
-# Used by index/decompound.py to tell known words (compound parts) from chance letter sequences.
+# Used by language/decompound.py to tell known words (compound parts) from chance letter sequences.
 # Source: wordfreq {version} (Robyn Speer et al.), Danish "small" list, which combines word counts from
 # several text sources (see wordfreq's README). Data licence: CC BY-SA 4.0
 # (https://creativecommons.org/licenses/by-sa/4.0/); this derived list is shared under the same licence.

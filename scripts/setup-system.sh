@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project uses: Tesseract with Danish (OCR of scanned PDFs) and,
-# with --test, Chromium for the browser tests. Skips what is already there; never downloads anything else.
+# with --test, Chromium for the browser tests and LibreOffice Writer (headless) to render exported notes.
+# Skips what is already there; never downloads anything else.
 set -u
 pkgs=(tesseract-ocr tesseract-ocr-dan)
-[ "${1:-}" = "--test" ] && pkgs+=(chromium chromium-driver)
+[ "${1:-}" = "--test" ] && pkgs+=(chromium chromium-driver libreoffice-writer-nogui)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -12,7 +12,7 @@ import pytest
 
 from broker.indexing import sync
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import E5Embedder, Embedder
 from index.store import Store
 
@@ -25,7 +25,7 @@ os.environ.setdefault(
 # Every hit of `broker search --json` and `GET /api/search` carries these fields (the contract).
 HIT_FIELDS = {
     "rank", "score", "doc_id", "chunk_id", "title", "municipality", "region", "doc_type", "year", "page",
-    "section", "source", "text", "snippet",
+    "page_end", "section", "source", "text", "snippet",
 }  # fmt: skip
 
 # A small corpus of Danish municipal texts, written for the tests. Each file is short (one chunk or two) so the

@@ -1,14 +1,15 @@
-// The compare view: one topic, 2-4 municipalities, their best passages in columns.
+// The compare view: one topic, 2-6 municipalities (as the API allows), their best passages in columns.
 
 import { errorView } from "./key.js";
 import { api, getMunicipalities, isAbort, query } from "./api.js";
 import { municipalityCard } from "./cards.js";
 import { announce, h, loading, municipalityLabel, replace } from "./dom.js";
+import { loadMatrix, matrixView, modeSwitch } from "./matrix.js";
 import { navigate } from "./router.js";
 import { fold, sameName } from "./state.js";
 
 const MIN = 2;
-const MAX = 4;
+const MAX = 6;
 
 let els = null;
 let controller = null;
@@ -123,22 +124,26 @@ export function showCompare(state, { fromHistory = false, force = false } = {}) 
     );
     return;
   }
-  const key = JSON.stringify([q, state.kommune]);
+  const key = JSON.stringify([q, state.kommune, state.visning]);
   if (!force && (key === pendingKey || key === shownKey)) return;
-  run(q, state.kommune, key);
+  run(q, state.kommune, key, state.visning);
 }
 
-async function run(q, kommuner, key) {
+async function run(q, kommuner, key, visning = "kolonner") {
   controller?.abort();
   const mine = (controller = new AbortController());
   pendingKey = key;
   els.output.setAttribute("aria-busy", "true");
   replace(els.output, loading("Sammenligner …"));
   try {
-    const data = await api(`/api/compare?${query({ q, kommune: kommuner, k: 3 })}`, { signal: mine.signal });
+    const data =
+      visning === "matrix"
+        ? await loadMatrix(q, kommuner, mine.signal)
+        : await api(`/api/compare?${query({ q, kommune: kommuner, k: 3 })}`, { signal: mine.signal });
     if (mine !== controller) return;
     shownKey = key;
-    render(data);
+    if (visning === "matrix") renderMatrix(data);
+    else render(data);
   } catch (error) {
     if (isAbort(error) || mine !== controller) return;
     shownKey = null;
@@ -153,12 +158,25 @@ async function run(q, kommuner, key) {
   }
 }
 
+const switchTo = (visning) => navigate({ view: "compare", visning });
+
+function renderMatrix(data) {
+  replace(
+    els.output,
+    h("h2", { class: "compare-title" }, `»${data.query}« i ${data.municipalities.length} kommuner`),
+    modeSwitch("matrix", switchTo),
+    matrixView(data),
+  );
+  announce(`Matrix for ${data.municipalities.length} kommuner`);
+}
+
 function render(data) {
   const columns = data.columns ?? [];
   const regionOf = (name) => known.find((m) => m.name === name)?.region ?? null;
   replace(
     els.output,
     h("h2", { class: "compare-title" }, `»${data.query}« i ${columns.length} kommuner`),
+    modeSwitch("kolonner", switchTo),
     h(
       "div",
       { class: `compare-grid cols-${Math.min(columns.length, 6)}` },

@@ -212,7 +212,9 @@ function sources(list) {
       h(
         "li",
         null,
+        // Readers get the source's name and the path inside it; only an admin key also sees the server's path.
         h("code", { class: "source-path" }, source.path),
+        source.absolute_path ? h("p", { class: "source-meta" }, "På serveren: ", h("code", null, source.absolute_path)) : null,
         h(
           "p",
           { class: "source-meta" },

@@ -89,6 +89,7 @@ export function initSearch() {
     const now = current().kommune;
     if (!now.some((k) => sameName(k, name))) update({ kommune: [...now, name] });
   });
+  initDrawer();
   getMunicipalities()
     .then((list) => {
       for (const m of list) {
@@ -96,6 +97,26 @@ export function initSearch() {
       }
     })
     .catch(() => {});
+}
+
+// On a phone the filters are a drawer over the results, opened from the results toolbar.
+function initDrawer() {
+  const drawer = $("search-filters");
+  const opener = $("filters-open");
+  const set = (open) => {
+    drawer.classList.toggle("is-open", open);
+    document.body.classList.toggle("drawer-open", open);
+    opener.setAttribute("aria-expanded", String(open));
+    (open ? $("filters-title") : opener).focus();
+  };
+  opener.addEventListener("click", () => set(true));
+  $("filters-close").addEventListener("click", () => set(false));
+  drawer.addEventListener("keydown", (event) => {
+    if (event.key === "Escape" && drawer.classList.contains("is-open")) {
+      event.preventDefault();
+      set(false);
+    }
+  });
 }
 
 const yearValue = (input) => (/^\d{4}$/.test(input.value.trim()) ? input.value.trim() : "");
@@ -166,7 +187,7 @@ async function run(state, key) {
     if (mine !== controller) return;
     shownKey = key;
     shown = { data, state };
-    renderFacets(data.facets ?? {}, state);
+    renderFacets(data.facets ?? {}, state, data.results ?? []);
     renderResults(data, state);
   } catch (error) {
     if (isAbort(error) || mine !== controller) return;
@@ -314,6 +335,7 @@ function renderResults(data, state) {
     els.summary,
     h("strong", null, plural(hits.length, "resultat", "resultater")),
     ` for »${q}« fra ${plural(municipalities.size, "kommune", "kommuner")}`,
+    matchedLine(data, state),
     h("span", { class: "took" }, ` · ${formatNumber(Math.max(1, Math.round(data.took_ms ?? 0)))} ms`),
     ...interpretation(data),
   );
@@ -349,7 +371,23 @@ function renderResults(data, state) {
   announce(`${plural(hits.length, "resultat", "resultater")} for »${q}«`);
 }
 
-function renderFacets(facets, state) {
+// What the facets count: the documents that match closely, from as many municipalities as the filter lists.
+function matchedLine(data, state) {
+  if (data.matched == null) return null;
+  const counts = data.facets?.municipality ?? {};
+  const names = Object.keys(counts).filter((name) => !state.kommune.length || state.kommune.some((v) => sameName(v, name)));
+  const hits = data.results ?? [];
+  const documents = new Set(hits.map((hit) => hit.doc_id)).size;
+  const shownMunicipalities = new Set(hits.map((hit) => hit.municipality)).size;
+  if (data.matched === documents && names.length === shownMunicipalities) return null; // the hits are all of them
+  return h(
+    "span",
+    { class: "matched" },
+    ` · i alt ${plural(data.matched, "relevant dokument", "relevante dokumenter")} fra ${plural(names.length, "kommune", "kommuner")}`,
+  );
+}
+
+function renderFacets(facets, state, hits = shown?.data.results ?? []) {
   const focused = document.activeElement?.dataset?.focusKey;
   const groups = FACETS.map(({ key, param, title, label }) => {
     const counts = { ...(facets[key] ?? {}) };
@@ -359,9 +397,11 @@ function renderFacets(facets, state) {
     const entries = Object.entries(counts);
     if (!entries.length) return null;
     const isActive = (value) => state[param].some((v) => sameName(v, value));
+    // The values of the hits on screen are always in view, however small their count.
+    const onScreen = new Set(hits.map((hit) => String(hit[key])));
     const open = expanded.has(key);
     const long = entries.length > FACET_ROWS + 2;
-    const visible = open || !long ? entries : entries.filter(([value], i) => i < FACET_ROWS || isActive(value));
+    const visible = open || !long ? entries : entries.filter(([value], i) => i < FACET_ROWS || isActive(value) || onScreen.has(value));
     const list = h(
       "ul",
       { class: "facet-list" },
@@ -384,7 +424,8 @@ function renderFacets(facets, state) {
         ),
       ),
     );
-    const more = long
+    const hidden = entries.length - visible.length;
+    const more = long && (open || hidden > 0)
         ? h(
             "button",
             {
@@ -395,7 +436,7 @@ function renderFacets(facets, state) {
               onclick: () => {
                 if (open) expanded.delete(key);
                 else expanded.add(key);
-                renderFacets(facets, state);
+                renderFacets(facets, state, hits);
               },
             },
             open ? "Vis færre" : `Vis alle ${entries.length}`,
@@ -478,6 +519,7 @@ function chipsOf(state) {
 
 function renderChips(state) {
   const chips = chipsOf(state);
+  $("filters-open").textContent = chips.length ? `Filtre (${chips.length})` : "Filtre";
   els.chips.hidden = chips.length === 0;
   if (!chips.length) {
     replace(els.chips);

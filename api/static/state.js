@@ -28,6 +28,7 @@ export function readState(location = window.location) {
     year_to: yearParam(params.get("year_to")),
     group: params.get("grupper") === "kommune" ? "kommune" : "rank",
     udelad: (params.get("udelad") ?? "").trim(),
+    visning: params.get("visning") === "matrix" ? "matrix" : "kolonner",
   };
 }
 
@@ -55,6 +56,7 @@ export function urlFor(state) {
       add("view", "compare");
       add("q", q);
       add("kommune", state.kommune);
+      if (state.visning === "matrix") add("visning", "matrix");
       break;
     case "status":
       add("view", "status");
@@ -76,13 +78,16 @@ export function urlFor(state) {
 /** The document page of a document, optionally at a page. */
 export const documentPage = (docId, side) => urlFor({ view: "doc", doc: docId, side });
 
-/** A spelling-insensitive key, as the service compares names: case, æøå and spacing do not matter. */
+// The service's one fold (language/folding.py), written the same way; tests/language/test_folding.py runs both.
+const FOLD_TABLE = { æ: "ae", ø: "oe", å: "aa", ä: "ae", ö: "oe", œ: "oe", ß: "ss", ð: "d", đ: "d", þ: "th", ł: "l", ı: "i" };
+
+/** A spelling-insensitive key, as the service compares names: case, æøå, accents and spacing do not matter. */
 export function fold(text) {
-  let key = String(text ?? "").toLowerCase();
-  key = key.replaceAll("æ", "ae").replaceAll("ø", "oe").replaceAll("å", "aa");
-  key = key.replaceAll("ae", "a").replaceAll("oe", "o").replaceAll("aa", "a");
-  key = key.replace(/^region\s+/, "");
-  return key.replace(/[^\p{L}\p{N}]/gu, "");
+  let key = String(text ?? "").toLowerCase().replace(/[æøåäöœßðđþłı]/g, (c) => FOLD_TABLE[c]);
+  key = key.normalize("NFKD").replace(/[^\x00-\x7f]/g, "");
+  key = key.replace(/ae|oe|aa/g, (m) => m[0]);
+  return key.replace(/[^a-z0-9]/g, "");
 }
 
-export const sameName = (a, b) => fold(a) === fold(b);
+/** Two names are the same when their folds are, "Region" in front or not. */
+export const sameName = (a, b) => fold(String(a ?? "").replace(/^\s*region\s+/i, "")) === fold(String(b ?? "").replace(/^\s*region\s+/i, ""));

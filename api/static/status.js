@@ -1,4 +1,4 @@
-// The status view: the index's size and the last re-index with its counts and failures.
+// The status view: the index's size, the last ingest, and the last re-index with its counts and failures.
 
 import { errorView } from "./key.js";
 import { api, isAbort } from "./api.js";
@@ -75,11 +75,48 @@ function render(stats) {
         row("Generation", stats.generation ?? 0),
       ),
     ),
+    ingestSection(stats.last_ingest, stats.last_reindex),
     reindexSection(stats.last_reindex),
   );
 }
 
 const row = (term, value) => h("div", { class: "meta-row" }, h("dt", null, term), h("dd", null, String(value)));
+
+// Only an admin gets the files themselves; everyone else gets the counts of what their key may see.
+const reportCount = (report, key) => report.counts?.[key] ?? (report[key] ?? []).length;
+
+const files = (n) => (n === 1 ? "1 fil" : `${formatNumber(n)} filer`);
+
+// The latest run of any kind: after `make demo` or `broker ingest` there is no re-index yet, but an index.
+function ingestSection(report, reindex) {
+  const section = h("section", { "aria-labelledby": "ingest-title", class: "status-section", id: "last-ingest" }, h("h2", { id: "ingest-title" }, "Seneste indlæsning"));
+  if (!report) {
+    section.append(h("p", { class: "muted" }, "Indekset har ingen rapport om en indlæsning endnu."));
+    return section;
+  }
+  const count = (key) => reportCount(report, key);
+  const failed = count("failed");
+  const same = reindex && reindex.finished === report.finished;
+  section.append(
+    h(
+      "p",
+      { class: "ingest-when" },
+      "Afsluttet ",
+      h("strong", null, formatDateTime(report.finished)),
+      report.total_seconds !== undefined ? ` · varighed ${formatSeconds(report.total_seconds)}` : null,
+      same ? " · det var genindekseringen herunder" : null,
+    ),
+    h(
+      "p",
+      { class: "ingest-counts" },
+      `${files(count("added"))} tilføjet, ${formatNumber(count("updated"))} opdateret, ${formatNumber(count("unchanged"))} uændret`,
+      failed ? `, ${formatNumber(failed)} fejlede` : null,
+      ` · ${report.documents === 1 ? "1 dokument" : `${formatNumber(report.documents ?? 0)} dokumenter`} i indekset`,
+    ),
+    h("p", { class: "muted small" }, "En eksportfil (fx dagsordener) bliver til ét dokument pr. post, så der kan være flere dokumenter end filer."),
+  );
+  return section;
+}
 
 function reindexSection(report) {
   const section = h("section", { "aria-labelledby": "reindex-title", class: "status-section" }, h("h2", { id: "reindex-title" }, "Seneste genindeksering"));
@@ -105,9 +142,9 @@ function reindexSection(report) {
       REPORT.map(([key, label]) =>
         h(
           "div",
-          { class: `count${key === "failed" && failed.length ? " count-bad" : ""}`, dataset: { count: key } },
+          { class: `count${key === "failed" && reportCount(report, "failed") ? " count-bad" : ""}`, dataset: { count: key } },
           h("dt", null, label),
-          h("dd", null, formatNumber((report[key] ?? []).length)),
+          h("dd", null, formatNumber(reportCount(report, key))),
         ),
       ),
     ),

@@ -14,7 +14,7 @@ import uvicorn
 from fastapi import FastAPI
 
 from api.app import create_app
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 
 

@@ -14,7 +14,7 @@ import httpx
 import pytest
 from pypdf import PdfReader
 
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import serve
 from tests.conftest import HIT_FIELDS, PDF_NAME
@@ -43,8 +43,10 @@ def test_facet_counts_are_document_counts_among_the_candidates(client: httpx.Cli
     narrowed = client.get(
         "/api/search", params={"q": "kvalitetsstandard", "mode": "lexical", "kommune": "Hjørring"}
     ).json()
-    assert set(narrowed["facets"]["municipality"]) == {"Hjørring"}
-    assert sum(narrowed["facets"]["region"].values()) == sum(narrowed["facets"]["municipality"].values())
+    # Each field is counted without its own filter: the other municipalities stay selectable.
+    assert "Hjørring" in narrowed["facets"]["municipality"]
+    assert len(narrowed["facets"]["municipality"]) > 1
+    assert sum(narrowed["facets"]["region"].values()) == narrowed["facets"]["municipality"]["Hjørring"]
     # Hybrid facets count the documents about the query, not every document dense retrieval can rank.
     hybrid = client.get("/api/search", params={"q": "familiebehandler i hjemmet", "k": 3}).json()
     shown = {hit["municipality"] for hit in hybrid["results"]}
@@ -53,19 +55,57 @@ def test_facet_counts_are_document_counts_among_the_candidates(client: httpx.Cli
     assert "Vejle" not in hybrid["facets"]["municipality"]
 
 
+def test_a_facet_count_is_what_clicking_the_value_shows(client: httpx.Client) -> None:
+    """The count next to a municipality is the number of documents its click gives, and the click leaves
+    the municipality facet as it was, so a second municipality can be added to the first."""
+    query: dict[str, Any] = {"q": "familiebehandling", "k": 20}
+    before = client.get("/api/search", params=query).json()
+    counts = before["facets"]["municipality"]
+    assert before["matched"] == sum(counts.values())  # each document has one municipality
+    assert {hit["municipality"] for hit in before["results"]} <= set(counts)
+    picked = sorted(counts, key=lambda name: (counts[name], name))[:2]  # the least counted: hard cases
+    for chosen in ([picked[0]], picked):
+        after = client.get("/api/search", params={**query, "kommune": chosen}).json()
+        hits = after["results"]
+        assert hits and {hit["municipality"] for hit in hits} == set(chosen)
+        assert len({hit["doc_id"] for hit in hits}) == sum(counts[name] for name in chosen)
+        assert after["matched"] == sum(counts[name] for name in chosen)
+        assert after["facets"]["municipality"] == counts
+        assert sum(after["facets"]["region"].values()) == after["matched"]
+
+
+def test_a_municipality_without_close_matches_still_shows_its_nearest_hits(client: httpx.Client) -> None:
+    before = client.get("/api/search", params={"q": "snerydning"}).json()
+    listed = [m["name"] for m in client.get("/api/municipalities").json()["municipalities"]]
+    other = next(name for name in listed if name not in before["facets"]["municipality"])
+    after = client.get("/api/search", params={"q": "snerydning", "kommune": other}).json()
+    assert after["results"] and {hit["municipality"] for hit in after["results"]} == {other}
+    assert after["facets"]["municipality"][other] == len({hit["doc_id"] for hit in after["results"]})
+
+
+def test_stats_report_the_last_ingest_before_any_reindex(client: httpx.Client) -> None:
+    stats = client.get("/api/stats").json()
+    assert stats["last_reindex"] is None
+    ingest = stats["last_ingest"]
+    # an anonymous caller gets counts, never the files themselves
+    assert ingest["documents"] == stats["documents"] and ingest["counts"]["failed"] == 0
+    assert ingest["counts"]["added"] > 0 and ingest["finished"] > 0 and "added" not in ingest
+
+
 def test_filters_and_mistakes_give_clear_json_errors(client: httpx.Client) -> None:
     unknown = client.get("/api/search", params={"q": "børn", "kommune": "Atlantis"})
     assert unknown.status_code == 422
     assert "Ukendt kommune" in unknown.json()["error"]
     typo = client.get("/api/search", params={"q": "børn", "kommune": "Hjorring"})
     assert typo.status_code == 200  # typed without ø, resolved to Hjørring
-    for params in (
+    cases: list[dict[str, Any]] = [
         {"q": ""},
         {"q": "børn", "k": 0},
         {"q": "børn", "k": -1},
         {"q": "børn", "k": 10**9},
         {"q": "børn", "mode": "magic"},
-    ):
+    ]
+    for params in cases:
         response = client.get("/api/search", params=params)
         assert response.status_code == 422, params
         assert response.json()["error"].startswith("Ugyldig")
@@ -110,7 +150,9 @@ def test_ask_can_leave_out_ones_own_municipality(client: httpx.Client) -> None:
     body = client.post(
         "/api/ask", json={"question": "familiebehandling i hjemmet", "exclude_kommune": "Hjørring"}
     ).json()
+    assert body["by_municipality"], body  # other municipalities answer
     assert all(g["municipality"] != "Hjørring" for g in body["by_municipality"])
+    assert body["citations"] and all(c["municipality"] != "Hjørring" for c in body["citations"])
 
 
 def test_documents_list_detail_and_file(client: httpx.Client) -> None:

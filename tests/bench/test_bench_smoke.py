@@ -10,7 +10,7 @@ import numpy as np
 from bench import ann, baseline, ingest_bench, latency, report, scale
 from bench.common import write_json
 from bench.vectors import stored_vectors
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.conftest import SMALL_CORPUS
 

@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from broker.reindex import reindex
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import E5Embedder
 
 

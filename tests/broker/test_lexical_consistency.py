@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from broker.errors import IndexMissing
 from broker.indexing import sync
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import SearchFilters
+from core.errors import IndexMissing
+from core.settings import Settings
+from core.types import SearchFilters
 from index.embed import Embedder
 from index.generations import current_lexical
 from index.lexical import lexical_path, write_generation

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from broker.errors import IndexBusy
-from broker.lock import WriteLock
 from broker.reindex import add_source, list_sources, reindex, remove_source
 from broker.search import Engine
-from broker.settings import Settings
+from core.errors import IndexBusy
+from core.settings import Settings
 from index.embed import Embedder
+from index.lock import WriteLock
 from index.store import Store
 from index.verify import check_consistency
 

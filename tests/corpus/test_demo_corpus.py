@@ -11,8 +11,8 @@ import pytest
 
 from broker.evaluate import evaluate, load_queries
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import IngestReport
+from core.settings import Settings
+from core.types import IngestReport
 from index.store import Store
 from tests.conftest import CORPUS
 

@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from broker.access import hash_key
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import LiveServer, live, serve
 from tests.conftest import PDF_PAGES, write_pdf

@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.store import Store
 from index.verify import check_consistency
 
@@ -52,8 +52,8 @@ def fill(path: Path) -> None:
 
 
 def fill_at_stages(new_file: Path, data: Path, filler: Path) -> dict[str, Any]:
-    from broker.errors import StorageError
     from broker.indexing import sync
+    from core.errors import StorageError
     from index.embed import E5Embedder
 
     embedder = E5Embedder()

@@ -20,9 +20,9 @@ import httpx
 import pytest
 
 from broker import uploads
-from broker.errors import StorageError
 from broker.indexing import sync
-from broker.settings import Settings
+from core.errors import StorageError
+from core.settings import Settings
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.store import Store

@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from broker.answer import Answerer
-from broker.errors import InvalidQuery
-from broker.filters import resolve_filters
+from broker.answers.extractive import Answerer
 from broker.search import MODES, Engine
-from broker.settings import Settings
-from broker.types import SearchFilters
+from core.errors import InvalidQuery
+from core.settings import Settings
+from core.types import SearchFilters
+from language.filters import resolve_filters
 from tests.api.conftest import LiveServer
 
 pytestmark = pytest.mark.slow
@@ -311,7 +311,7 @@ def test_the_read_api_never_fails_on_any_query_string(
 )
 @given(
     body=st.recursive(
-        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | text,
+        st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False, allow_infinity=False) | text,
         lambda children: st.lists(children, max_size=3) | st.dictionaries(text, children, max_size=3),
         max_leaves=8,
     )

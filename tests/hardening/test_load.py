@@ -15,7 +15,7 @@ import pytest
 from bench.load import LoadResult, run_load, uvicorn_server
 from broker.access import hash_key
 from broker.reindex import add_source
-from broker.settings import Settings
+from core.settings import Settings
 from index.store import Store
 from index.verify import check_consistency
 from tests.hardening.conftest import ADMIN, ADMIN_KEY

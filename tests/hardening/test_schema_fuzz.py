@@ -14,7 +14,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
 from api.app import create_app
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import LiveServer, serve
 from tests.hardening.conftest import ADMIN, with_keys

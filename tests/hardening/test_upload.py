@@ -14,16 +14,16 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from broker.cli import report_dict
-from broker.errors import InvalidQuery
-from broker.lock import WriteLock
 from broker.reindex import add_source, reindex
-from broker.settings import Settings
-from broker.types import IngestReport
+from broker.reports import report_dict
 from broker.uploads import Incoming, sanitize_filename, source_folder, store_uploads, typed_name
+from core.errors import InvalidQuery
+from core.settings import Settings
+from core.types import IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.generations import current_generation, vectors_path
+from index.lock import WriteLock
 from index.store import Store
 from index.verify import check_consistency
 from tests.api.conftest import LiveServer, serve

@@ -12,7 +12,7 @@ import uvicorn
 from api.app import create_app
 from broker import indexing
 from broker.access import hash_key
-from broker.settings import Settings
+from core.settings import Settings
 
 ADMIN_KEY = "admin-key-for-tests-7f3a9c"
 

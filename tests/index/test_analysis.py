@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import analyze, analyze_query, fold, scan, stopwords
+from language.analysis import analyze, analyze_query, scan, stopwords
+from language.folding import fold
 
 TERM = re.compile(r"[a-z0-9]+")
 

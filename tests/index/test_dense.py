@@ -190,8 +190,11 @@ def test_load_refuses_other_files(tmp_path: Path) -> None:
 
 def test_set_threads() -> None:
     before = faiss.omp_get_max_threads()
-    set_threads(1)
-    assert faiss.omp_get_max_threads() == 1
-    set_threads(None)
-    assert faiss.omp_get_max_threads() == 1
-    set_threads(before)
+    try:
+        set_threads(1)
+        assert faiss.omp_get_max_threads() == 1
+        set_threads(None)  # None leaves the count as it is
+        assert faiss.omp_get_max_threads() == 1
+    finally:
+        faiss.omp_set_num_threads(before)  # FAISS's thread count is process-wide: later tests get it back
+    assert faiss.omp_get_max_threads() == before

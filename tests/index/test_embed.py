@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from broker.errors import BrokerError, InvalidQuery
+from core.errors import BrokerError, InvalidQuery
 from index.embed import E5Embedder, Embedder, SentenceTransformerEmbedder, load_embedder
 
 QUERY = "Hvordan hjælper kommunen familier derhjemme?"

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from index.analysis import analyze, analyze_query
-from index.fts import ELLIPSIS, highlight_terms, match_expression
+from index.fts import ELLIPSIS, highlight_terms, match_expression, without_heading
+from language.analysis import analyze, analyze_query
 
 DOCS = {
     1: "Familiebehandling i hjemmet efter § 52, stk. 3: en familiebehandler støtter forældrene.",
@@ -161,6 +161,34 @@ def test_snippet_escapes_script_tags() -> None:
 def test_snippet_marks_inflected_forms_of_query_words() -> None:
     snippet = highlight_terms("Børnene i Familiehuset får rådgivning.", "born familiehus")
     assert snippet == "<mark>Børnene</mark> i <mark>Familiehuset</mark> får rådgivning."
+
+
+def marked(snippet: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", snippet)
+
+
+def test_a_word_written_with_or_without_aeoeaa_marks_only_words_written_alike() -> None:
+    text = "Vi vil ændre den måde, andre kommuner arbejder på, og Ændringen gælder alle."
+    assert marked(highlight_terms(text, "andre", as_typed={"andre"})) == ["andre"]
+    assert marked(highlight_terms(text, "ændre")) == ["ændre"]
+    # A word typed without æøå that the index does not know as typed is read as the word with æøå.
+    assert marked(highlight_terms("Børnene og de andre børn.", "born")) == ["Børnene", "børn"]
+
+
+def test_a_word_in_most_of_the_index_is_not_marked_beside_rarer_ones() -> None:
+    text = "Aabenraa Kommune tilbyder familiebehandling, som kommunens rådgivere visiterer til."
+    query = "hvordan gør kommunerne med familiebehandling"
+    assert marked(highlight_terms(text, query, common={"kommun"})) == ["familiebehandling"]
+    # Alone it is all the query says, so it is marked.
+    assert marked(highlight_terms(text, "kommune", common={"kommun"})) == ["Kommune", "kommunens"]
+
+
+def test_a_snippet_leaves_out_the_section_headings_the_text_starts_with() -> None:
+    text = "5. Familiebehandling\nFamiliebehandling efter § 52 gives til familier."
+    snippet = highlight_terms(without_heading(text, "Kvalitetsstandard > 5. Familiebehandling"), "familier")
+    assert snippet.startswith("Familiebehandling efter § 52")
+    assert without_heading("Indhold og omfang", "Indhold og omfang") == "Indhold og omfang"  # nothing else
+    assert without_heading("Formålet er klart.", "Formål") == "Formålet er klart."  # a whole heading only
 
 
 def test_snippet_marks_paragraph_references() -> None:

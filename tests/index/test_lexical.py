@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.types import SearchFilters
+from core.types import SearchFilters
 from index.lexical import LexicalDoc, LexicalIndex, build_query, lexical_path, remove_stale, write_generation
 
 
@@ -70,7 +70,7 @@ def test_compound_parts_match_at_half_the_weight_of_a_word(index: LexicalIndex) 
 
 def test_a_term_counts_as_a_word_and_as_a_part_in_its_document_frequency(tmp_path: Path) -> None:
     index = LexicalIndex.load(write_generation(tmp_path, 1, add=[doc(1, "x famili"), doc(2, "y", "famili")]))
-    assert "famili" in index.known_terms()
+    assert index.chunk_shares(["famili"]) == {"famili": 1.0}
     assert {i for i, _ in index.search(build_query(["famili"]), 10)} == {1, 2}
 
 
@@ -136,7 +136,6 @@ def test_an_aborted_generation_is_replaced_and_stale_ones_are_removed(tmp_path: 
     assert LexicalIndex.load(lexical_path(tmp_path, 3)).ids() == {1, 2, 3, 4, 5, 6}
 
 
-def test_known_terms_come_from_the_term_dictionary(index: LexicalIndex) -> None:
-    known = index.known_terms()
-    assert "snerydning" in known and "famili" in known
-    assert "snerydnig" not in known and "" not in known
+def test_chunk_shares_are_the_share_of_chunks_holding_a_term(index: LexicalIndex) -> None:
+    shares = index.chunk_shares(["famili", "snerydning", "snerydnig", ""])
+    assert shares == {"famili": 4 / 5, "snerydning": 1 / 5}  # an unknown or empty term is left out

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from broker.settings import Settings
+from core.settings import Settings
 from tests.ingest.ingest_files import build_docx, build_kvalitetsstandard_pdf, build_scanned_pdf
 
 

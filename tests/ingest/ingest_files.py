@@ -7,6 +7,7 @@ import io
 import json
 import os
 import zipfile
+from typing import Any, cast
 
 HEADER = "Hjørring Kommune · Kvalitetsstandard for familiebehandling"
 
@@ -112,7 +113,7 @@ def build_scanned_pdf(lines: list[str], *, extra_text_page: str | None = None) -
     pdf = FPDF(format="A4")
     pdf.set_auto_page_break(False)
     pdf.add_page()
-    pdf.image(danish_image(lines), x=0, y=0, w=210, h=297)
+    pdf.image(cast(Any, danish_image(lines)), x=0, y=0, w=210, h=297)
     if extra_text_page:
         pdf.add_page()
         pdf.set_font("helvetica", size=11)

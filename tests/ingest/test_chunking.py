@@ -8,7 +8,7 @@ import itertools
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from broker.types import Block
+from core.types import Block
 from ingest.chunking import chunk_blocks, split_sentences
 
 SENTENCE = (
@@ -106,8 +106,11 @@ def test_token_bound_holds_with_a_given_token_counter() -> None:
     def count_tokens(text: str) -> int:
         return len(text.split()) * 2  # a tokenizer that needs two tokens a word
 
-    chunks = chunk_blocks([Block(_paragraph(30))], max_words=300, max_tokens=100, count_tokens=count_tokens)
-    assert all(count_tokens(c.text) <= 100 for c in chunks)
+    text = _paragraph(30)
+    chunks = chunk_blocks([Block(text)], max_words=300, max_tokens=100, count_tokens=count_tokens)
+    assert len(chunks) > 1  # the text needs more than 100 tokens, so it is split
+    assert all(0 < count_tokens(c.text) <= 100 for c in chunks)
+    assert set(" ".join(c.text for c in chunks).split()) == set(text.split())  # nothing is lost
 
 
 def test_default_token_estimate_bounds_long_words() -> None:

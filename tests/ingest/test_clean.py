@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from broker.types import Block
+from core.types import Block
 from ingest.clean import clean_blocks, join_lines
 from ingest.pdf import parse_pdf
 

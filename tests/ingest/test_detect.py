@@ -7,7 +7,7 @@ import zipfile
 
 import pytest
 
-from broker.errors import BadFile, UnsupportedFile
+from core.errors import BadFile, UnsupportedFile
 from ingest.detect import sniff
 from tests.ingest.ingest_files import HTML_PAGE, build_cfb_office_file, export_lines
 

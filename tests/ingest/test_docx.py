@@ -6,7 +6,7 @@ import io
 
 import pytest
 
-from broker.errors import BadFile
+from core.errors import BadFile
 from ingest import docx as docx_module
 from ingest.docx import parse_docx
 from tests.ingest.ingest_files import build_cfb_office_file, build_docx, build_zip_bomb_docx

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from broker.types import DOC_TYPES, Block
+from core.types import DOC_TYPES, Block
 from ingest.metadata import (
     detect_date,
     detect_doc_type,
@@ -12,14 +12,14 @@ from ingest.metadata import (
     detect_municipality,
     detect_title,
     detect_year,
-    regions,
 )
+from language.registry import municipalities
 
 FILLER = "Indsatsen tilrettelægges i samarbejde med familien og følges op hver tredje måned. " * 40
 
 
 def test_the_98_municipalities_have_their_regions() -> None:
-    table = regions()
+    table = municipalities()
     assert len(table) == 98
     assert table["Hjørring"] == "Region Nordjylland"
     assert table["København"] == "Region Hovedstaden"

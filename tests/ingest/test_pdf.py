@@ -7,8 +7,8 @@ import time
 
 import pytest
 
-from broker.errors import BadFile, NeedsOCR
-from broker.types import ParsedFile
+from core.errors import BadFile, NeedsOCR
+from core.types import ParsedFile
 from ingest import ocr
 from ingest.pdf import parse_pdf, pdf_date
 from tests.ingest.ingest_files import build_pdf, build_reportlab_pdf, build_scanned_pdf, encrypt_pdf

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from broker.errors import BadFile, NeedsOCR, UnsupportedFile
-from broker.settings import Settings
+from core.errors import BadFile, NeedsOCR, UnsupportedFile
+from core.settings import Settings
 from ingest import ocr, pipeline
 from ingest.pipeline import iter_files, read_documents
 from tests.ingest.ingest_files import (
@@ -325,10 +326,16 @@ def _crashing_parser(data: bytes) -> object:
     raise ZeroDivisionError("division by zero")
 
 
-def test_an_unexpected_parser_error_becomes_a_per_file_failure(
-    write: Write, settings: Settings, monkeypatch: pytest.MonkeyPatch
+def test_an_unexpected_parser_error_is_an_internal_per_file_failure_logged_with_its_traceback(
+    write: Write, settings: Settings, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
     monkeypatch.setitem(pipeline.PARSERS, "text", _crashing_parser)
-    error = _error(write("fejl.txt", b"Tekst."), settings)
-    assert error.code == "corrupt"
-    assert "ZeroDivisionError" in error.message
+    with caplog.at_level(logging.ERROR, logger="ingest.pipeline"):
+        error = _error(write("fejl.txt", b"Tekst."), settings)
+    assert error.code == "internal"  # our fault, not a broken file
+    assert "Intern fejl" in error.message
+    assert "ZeroDivisionError" not in error.message  # no library or class names in a user's message
+    assert "Traceback" not in error.message
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert "Traceback" in logged and "_crashing_parser" in logged and "fejl.txt" in logged
+    assert "ZeroDivisionError" in logged  # the operator gets the class

@@ -8,7 +8,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import LiveServer, serve
 

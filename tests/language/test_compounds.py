@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from broker.search import Engine
-from index.analysis import word_term
-from index.decompound import Decompounder, wordlist
 from index.lexicon import Lexicon
+from language.analysis import word_term
+from language.decompound import Decompounder, wordlist
 
 CORPUS_WORDS = ["anbringelse", "anbringelser", "socialrådgivere", "aflastning", "plejefamilie"]
 

@@ -14,7 +14,7 @@ from broker.cli import app
 from broker.indexing import sync
 from broker.lexical_sync import lexical_outdated, rebuild_lexical
 from broker.search import Engine
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.generations import current_lexical
 from index.lexical import LexicalIndex, lexical_path
@@ -44,8 +44,8 @@ def make_old(settings: Settings) -> None:
     make_fts5_era(settings.data_dir, columns=("terms",))
     store = Store(settings.db_path)
     with store.write() as conn:
-        conn.execute("DROP TABLE IF EXISTS words_vocab")
-        conn.execute("DROP TABLE IF EXISTS chunks_words")
+        for table in ("words_vocab", "chunks_words", "chunks_lexical", "vocabulary"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("DELETE FROM meta WHERE key = ?", (ANALYZER_KEY,))
     store.close()
 
@@ -72,7 +72,7 @@ def test_an_old_index_still_searches_and_the_next_ingest_rebuilds_it_without_emb
     assert old.results  # the old layout is searched as it is
     engine.close()
 
-    report = sync([corpus], settings, NoEmbedding(e5))  # type: ignore[arg-type]
+    report = sync([corpus], settings, NoEmbedding(e5))
     assert report.chunks_embedded == 0
     assert "flyttet fra SQLite FTS5 til Tantivy" in capsys.readouterr().err
     store = Store(settings.db_path)
@@ -80,7 +80,8 @@ def test_an_old_index_still_searches_and_the_next_ingest_rebuilds_it_without_emb
     assert store.fts_columns() == ()  # the FTS5 index is gone: Tantivy replaces it
     chunk_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
     assert lexical_ids(settings, store) == chunk_ids
-    assert store.conn.execute("SELECT count(*) FROM chunks_words").fetchone()[0] == len(chunk_ids)
+    assert store.conn.execute("SELECT count(*) FROM chunks_lexical").fetchone()[0] == len(chunk_ids)
+    assert store.has_vocabulary() and "familiebehandling" in store.vocabulary("words")
     store.close()
     engine = Engine(settings, embedder=e5)
     found = engine.search("behandling af familier", mode="lexical", k=1, collapse=True)  # compound parts

@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from broker.cli import app
 from broker.search import Engine
-from broker.settings import Settings
-from broker.spelling import Correction, Speller, edits1, suggest
-from index.analysis import word_term
+from core.settings import Settings
+from language.analysis import word_term
+from language.spelling import Correction, Speller, edits1, suggest
 
 COUNTS = {
     "familiebehandling": 12,

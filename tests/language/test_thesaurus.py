@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 
 from broker.search import Engine
-from index.thesaurus import thesaurus
+from language.thesaurus import thesaurus
 
 
 def test_every_entry_names_its_source_and_groups_have_two_expressions() -> None:
-    data = tomllib.loads(resources.files("index").joinpath("data/thesaurus.toml").read_text("utf-8"))
+    data = tomllib.loads(resources.files("language").joinpath("data/thesaurus.toml").read_text("utf-8"))
     assert len(data["gruppe"]) >= 15 and len(data["paragraf"]) >= 2
     for group in data["gruppe"]:
         assert len(group["udtryk"]) >= 2, group

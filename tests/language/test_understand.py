@@ -10,11 +10,11 @@ import pytest
 from typer.testing import CliRunner
 
 from broker.cli import app
-from broker.filters import municipalities
 from broker.search import Engine
-from broker.settings import Settings
-from broker.types import SearchFilters
-from broker.understand import Understood, preferred, understand
+from core.settings import Settings
+from core.types import SearchFilters
+from language.registry import municipalities
+from language.understand import Understood, preferred, understand
 
 TODAY = datetime.date(2026, 3, 1)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any, cast
 
 import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
@@ -17,7 +18,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
 from broker.access import hash_key
 from broker.indexing import sync
 from broker.reindex import LAST_REINDEX
-from broker.settings import Settings
+from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
 from tests.api.conftest import LiveServer, serve
@@ -36,6 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
 SCREENSHOTS = REPO / "test-artifacts" / "screenshots"
 LAPTOP = {"width": 1280, "height": 800}
 TABLET = {"width": 820, "height": 1180}
+PHONE = {"width": 390, "height": 844}
 
 SCRIPT_NAME = "vejen_notat_script_2024.txt"
 SCRIPT_DOC = (
@@ -88,6 +90,13 @@ def closed_site(web_index: Settings, e5: Embedder) -> Iterator[LiveServer]:
         yield server
 
 
+@pytest.fixture(scope="module")
+def demo_site(demo_index: tuple[Settings, object], e5: Embedder) -> Iterator[LiveServer]:
+    """The demo corpus as `make demo` indexes it: one ingest, no re-index yet."""
+    with serve(demo_index[0], e5) as server:
+        yield server
+
+
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Browser]:
     if not CHROMIUM.exists():
@@ -99,10 +108,16 @@ def browser() -> Iterator[Browser]:
 
 
 def open_page(
-    browser: Browser, site: LiveServer, viewport: dict[str, int]
+    browser: Browser, site: LiveServer, viewport: dict[str, int], *, touch: bool = False
 ) -> tuple[BrowserContext, Page, list[str]]:
+    """A tab; with `touch`, a phone's: a touch screen without hover, a mobile viewport."""
     context = browser.new_context(
-        base_url=site.url, viewport=viewport, locale="da-DK", reduced_motion="reduce"
+        base_url=site.url,
+        viewport=cast(Any, viewport),  # a plain dict with the ViewportSize keys
+        locale="da-DK",
+        reduced_motion="reduce",
+        has_touch=touch,
+        is_mobile=touch,
     )
     context.set_default_timeout(15_000)
     page = context.new_page()
@@ -123,6 +138,14 @@ def page(browser: Browser, site: LiveServer) -> Iterator[Page]:
 @pytest.fixture
 def tablet(browser: Browser, site: LiveServer) -> Iterator[Page]:
     context, tab, errors = open_page(browser, site, TABLET)
+    yield tab
+    context.close()
+    assert not errors, errors
+
+
+@pytest.fixture
+def phone(browser: Browser, site: LiveServer) -> Iterator[Page]:
+    context, tab, errors = open_page(browser, site, PHONE, touch=True)
     yield tab
     context.close()
     assert not errors, errors

@@ -1,0 +1,1 @@
+"""Answers: sentences chosen from the passages (extractive), optionally generated, always cited."""

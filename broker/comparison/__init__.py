@@ -1,0 +1,1 @@
+"""Comparing practice: municipalities side by side, and the aspects x municipalities matrix with its note."""
