@@ -25,6 +25,7 @@ from broker.uploads import (
     set_internal,
     store_uploads,
 )
+from broker.web_sources import add_web_source
 from core.errors import BrokerError, IndexBusy, InvalidQuery
 from core.settings import Settings
 from index.embed import Embedder
@@ -101,6 +102,16 @@ def remove_document(doc_id: str, who: Admin, settings: SettingsDep) -> dict[str,
 class SourceIn(BaseModel):
     name: str = Field(min_length=1, max_length=80, examples=["boern-og-familie"])
     internal: bool = False
+    # A web source: harvested from this start URL at every re-index (see README, "Websider som kilder").
+    url: str | None = Field(
+        default=None, max_length=2000, examples=["https://www.eksempel.dk/born-og-familie"]
+    )
+    max_pages: int | None = Field(default=None, ge=1, le=100_000)
+    max_depth: int | None = Field(default=None, ge=0, le=50)
+    include: list[str] = Field(default_factory=list, max_length=50)
+    exclude: list[str] = Field(default_factory=list, max_length=50)
+    hosts: list[str] = Field(default_factory=list, max_length=20)
+    kommune: str | None = Field(default=None, max_length=80)
 
 
 @router.get("/api/sources", summary="Registrerede kilder")
@@ -108,10 +119,26 @@ def sources(_: AdminReader, settings: SettingsDep) -> dict[str, Any]:
     return {"sources": list_sources(settings)}
 
 
-@router.post("/api/sources", summary="Opret en upload-kilde", status_code=201)
+@router.post("/api/sources", summary="Opret en upload- eller webkilde", status_code=201)
 def add_source(body: SourceIn, who: Admin, settings: SettingsDep) -> dict[str, Any]:
     """Opretter mappen data/uploads/NAVN og registrerer den til genindeksering. Mapper uden for datamappen
-    registreres kun på kommandolinjen (`broker sources add`)."""
+    registreres kun på kommandolinjen (`broker sources add`). Med `url` registreres et websted, der høstes
+    ved hver genindeksering (kopier gemmes i data/web/NAVN)."""
+    if body.url is not None:
+        created = add_web_source(
+            settings,
+            body.url,
+            body.name,
+            body.internal,
+            max_pages=body.max_pages,
+            max_depth=body.max_depth,
+            include=body.include,
+            exclude=body.exclude,
+            hosts=body.hosts,
+            kommune=body.kommune,
+        )
+        log.info("webkilde %s oprettet af %s", created["name"], who.name)
+        return created
     created = create_source(settings, body.name, internal=body.internal)
     log.info("kilde %s oprettet af %s", created["name"], who.name)
     return created

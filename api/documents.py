@@ -54,7 +54,7 @@ def get_document(
 ) -> dict[str, Any]:
     with engine.store.snapshot():
         doc = _document_or_404(engine, doc_id, caller)
-        names = SourcePaths(engine.store.registered_sources())
+        names = SourcePaths(engine.store.registered_sources(), engine.store.web_links())
         sources = [_source(s, names, caller.is_admin) for s in engine.store.sources_of(doc_id)]
         chunks = [dataclasses.asdict(c) for c in engine.store.chunks_of(doc_id)]
     for chunk in chunks:
@@ -70,7 +70,7 @@ def _source(source: Source, names: SourcePaths, admin: bool) -> dict[str, Any]:
         "path": names.shown(source.path),
         "record_id": source.record_id,
         "file_hash": source.file_hash,
-    }
+    } | names.web_fields(source.path)
     if admin:
         shown |= {"absolute_path": source.path, "size": source.size, "mtime": source.mtime}
     return shown

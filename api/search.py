@@ -54,7 +54,7 @@ def search(
 
 def source_paths(engine: Engine) -> SourcePaths:
     """Shows hits' files by source name and path inside it (the server's paths are for admin only)."""
-    return SourcePaths(engine.store.registered_sources())
+    return SourcePaths(engine.store.registered_sources(), engine.store.web_links())
 
 
 class AskRequest(BaseModel):

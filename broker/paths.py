@@ -1,20 +1,27 @@
-"""How a stored file path is shown: the source's name and the path inside it; the server's path only to admin."""
+"""How a stored file path is shown: source name and path inside it, or a web page's URL; server paths to admin."""
 
 from __future__ import annotations
 
+import datetime
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import Any
+
+from broker.crawl_rules import citation
 
 
 class SourcePaths:
     """Turns absolute paths into "<source name>/<path inside the source>", after the registered sources.
 
     A path under no registered source (a file ingested by hand) shows as its file name alone, so the
-    server's folders never reach a reader. An export record keeps its "#record" suffix."""
+    server's folders never reach a reader. An export record keeps its "#record" suffix. The stored copy of a
+    harvested web page shows as its URL (`web`: stored path -> (URL, kind, fetch time))."""
 
-    def __init__(self, registered: Iterable[Mapping[str, Any]]) -> None:
+    def __init__(
+        self, registered: Iterable[Mapping[str, Any]], web: Mapping[str, tuple[str, str, float]] | None = None
+    ) -> None:
+        self.web = dict(web or {})
         # Deepest root first, so a source inside another source's folder wins.
         self.roots = sorted(
             ((str(s["name"]), str(s["path"]).rstrip("/") or "/") for s in registered),
@@ -26,6 +33,8 @@ class SourcePaths:
         if not os.path.isabs(base):
             base, hash_, record = path, "", ""
         suffix = f"{hash_}{record}"
+        if base in self.web:
+            return self.web[base][0]
         for name, root in self.roots:
             if base == root:  # a source that is one file (an export)
                 return f"{name}/{PurePosixPath(base).name}{suffix}"
@@ -45,8 +54,19 @@ class SourcePaths:
         out = []
         for hit in hits:
             absolute = str(hit.get("source", ""))
-            shown = {**hit, "source": self.shown(absolute)}
+            shown = {**hit, "source": self.shown(absolute)} | self.web_fields(
+                absolute, int(hit.get("page") or 0)
+            )
             if admin:
                 shown["absolute_path"] = absolute
             out.append(shown)
         return out
+
+    def web_fields(self, path: str, page: int = 0) -> dict[str, Any]:
+        """For a harvested page: the link to cite (a PDF opens on the page) and the day it was fetched."""
+        found = self.web.get(path)
+        if found is None:
+            return {}
+        url, kind, fetched = found
+        day = datetime.datetime.fromtimestamp(fetched, datetime.UTC).date().isoformat()
+        return {"url": citation(url, kind, page), "fetched": day}

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from broker import web_sources
 from broker.indexing import sync
 from core.errors import InvalidQuery, NotFound
 from core.settings import Settings
 from core.types import FileFailure, IngestReport
 from index.embed import Embedder
+from index.lock import WriteLock
 from index.store import Store
 from index.writer import open_writer, storage_errors
 
@@ -50,7 +53,11 @@ def list_sources(settings: Settings) -> list[dict[str, Any]]:
     store = Store(settings.db_path)
     try:
         following = set(store.get_json(FOLLOW_LINKS) or [])
-        return [{**s, "follow_links": s["name"] in following} for s in store.registered_sources()]
+        web = web_sources.web_options(store)
+        return [
+            {**s, "follow_links": s["name"] in following, **web_sources.describe(s, web)}
+            for s in store.registered_sources()
+        ]
     finally:
         store.close()
 
@@ -91,7 +98,9 @@ def remove_source(settings: Settings, name: str, embedder: Embedder) -> IngestRe
             store.set_json(FOLLOW_LINKS, [n for n in following if n != name])
     if path is None:
         raise NotFound(f"Ingen kilde ved navn »{name}«. Se listen med: broker sources list")
-    return sync([], settings, embedder, removal_roots=[Path(path)])
+    report = sync([], settings, embedder, removal_roots=[Path(path)])
+    web_sources.forget(settings, name, path)
+    return report
 
 
 def reindex(
@@ -132,18 +141,23 @@ def reindex(
         for s in sources
         if Path(s["path"]).exists() and not _usable(s["path"])
     ]
-    return sync(
-        present,
-        settings,
-        embedder,
-        removal_roots=present,
-        progress=progress,
-        record_as=LAST_REINDEX,
-        known_failures=missing,
-        on_stage=on_stage,
-        locked=locked,
-        follow_links=[Path(s["path"]) for s in sources if s["follow_links"]],
-    )
+    # Web sources are fetched into their folders of stored copies first, under the same lock.
+    with contextlib.nullcontext() if locked else WriteLock(settings.lock_path):
+        fetched = web_sources.harvest(settings, sources)
+        report = sync(
+            present,
+            settings,
+            embedder,
+            removal_roots=present,
+            progress=progress,
+            record_as=LAST_REINDEX,
+            known_failures=missing + fetched.failures,
+            on_stage=on_stage,
+            locked=True,
+            follow_links=[Path(s["path"]) for s in sources if s["follow_links"]],
+        )
+        web_sources.after_sync(settings, sources, fetched, report)
+    return report
 
 
 def _usable(root: str) -> bool:

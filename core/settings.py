@@ -160,6 +160,34 @@ class Settings(BaseSettings):
         description="Flest åbne forbindelser; ved grænsen lukkes den ældste, der stadig venter (ellers 503).",
     )
 
+    # Web sources (`broker sources add URL --web`): a polite, incremental harvest (see README, "Websider").
+    web_contact: str | None = Field(
+        default=None,
+        description="En e-mail- eller webadresse i User-Agent, så webstedets folk kan kontakte os.",
+    )
+    web_delay_s: float = Field(
+        default=1.0,
+        description="Mindst så lang tid mellem to hentninger fra samme vært (længere, hvis robots.txt beder om det).",
+    )
+    web_max_crawl_delay_s: float = Field(
+        default=60.0, description="En Crawl-delay i robots.txt følges op til så mange sekunder."
+    )
+    web_timeout_s: float = Field(
+        default=20.0, description="Tidsgrænse for at forbinde og mellem to dele af et svar (sekunder)."
+    )
+    web_response_timeout_s: float = Field(
+        default=120.0, description="Tidsgrænse for et helt svar (sekunder)."
+    )
+    web_max_mb: float = Field(
+        default=50.0, description="Største svar (MB); en større fil rapporteres og gemmes ikke."
+    )
+    web_max_pages: int = Field(default=500, description="Hentninger pr. webkilde og kørsel (--max-pages).")
+    web_max_depth: int = Field(default=5, description="Klik fra startsiden (--max-depth).")
+    web_max_sitemaps: int = Field(default=20, description="Sitemaps (og sitemap-indekser) læst pr. kørsel.")
+    web_proxy: str | None = Field(
+        default=None, description="En HTTP(S)-proxy til høstningen; miljøets proxyer bruges ikke."
+    )
+
     @field_validator("embed_cache", mode="before")
     @classmethod
     def _empty_is_off(cls, value: object) -> object:
@@ -176,6 +204,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def web_dir(self) -> Path:
+        """Stored copies of harvested web pages and files, one folder per web source."""
+        return self.data_dir / "web"
 
 
 def env_name(field: str) -> str:

@@ -16,7 +16,7 @@ import numpy as np
 
 from core.errors import BrokerError
 from core.types import Chunk, Document, SearchFilters, Source
-from index import vocabulary
+from index import vocabulary, web_state
 
 SCHEMA_VERSION = 1
 # The lexical index itself is Tantivy (index/lexical.py). Each chunk's lexical entry is kept here as well, so
@@ -313,6 +313,10 @@ class Store:
             return None
         self.conn.execute("DELETE FROM registered_sources WHERE name = ?", (name,))
         return str(row[0])
+
+    def web_links(self) -> dict[str, tuple[str, str, float]]:
+        """Stored copy's path -> (URL, kind, fetch time) of every harvested web page (see index/web_state.py)."""
+        return web_state.links(self.conn)
 
     def sources_of(self, doc_id: str) -> list[Source]:
         rows = self.conn.execute(

@@ -7,7 +7,7 @@ from pathlib import Path
 from index.dense import VectorIndex
 from index.generations import current_generation, current_lexical, vectors_path
 from index.lexical import LexicalIndex, lexical_path
-from index.store import Store
+from index.store import LEXICAL_ENTRIES, Store
 
 
 def check_consistency(store: Store, data_dir: Path) -> list[str]:
@@ -27,7 +27,14 @@ def check_consistency(store: Store, data_dir: Path) -> list[str]:
         fts5_ids = (
             {r[0] for r in conn.execute("SELECT rowid FROM chunks_fts")} if store.fts_columns() else None
         )
+        entry_ids = (
+            {r[0] for r in conn.execute(f"SELECT id FROM {LEXICAL_ENTRIES}")} if lexical > 0 else chunk_ids
+        )
     problems += _lexical_problems(data_dir, lexical, chunk_ids, fts5_ids)
+    if entry_ids != chunk_ids:  # the vocabulary per visibility is counted from these entries
+        problems.append(
+            f"De gemte ordindgange afviger fra tekststykkerne ({len(entry_ids ^ chunk_ids)} id'er)."
+        )
     if orphans:
         problems.append(f"{orphans} dokumenter uden kilde.")
     if generation == 0:

@@ -75,3 +75,22 @@ def is_ambiguous(name: str) -> bool:
 
 
 _AMBIGUOUS_KEYS = frozenset(name_key(n) for n in AMBIGUOUS)
+
+
+@functools.lru_cache(maxsize=1)
+def web_domains() -> dict[str, str]:
+    """{web domain: municipality} from language/data/kommune_domaener.csv (its source is noted there)."""
+    text = resources.files("language").joinpath("data/kommune_domaener.csv").read_text(encoding="utf-8")
+    rows = csv.DictReader(line for line in text.splitlines() if not line.startswith("#"))
+    return {row["domæne"].strip().lower(): row["kommune"].strip() for row in rows}
+
+
+def municipality_for_host(host: str) -> str | None:
+    """The municipality whose web domain the host is or lies under ("www.aarhus.dk" -> "Aarhus")."""
+    name = host.lower().rsplit(":", 1)[0].rstrip(".")
+    domains = web_domains()
+    while name:
+        if name in domains:
+            return domains[name]
+        name = name.partition(".")[2]
+    return None

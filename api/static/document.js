@@ -213,7 +213,10 @@ function sources(list) {
         "li",
         null,
         // Readers get the source's name and the path inside it; only an admin key also sees the server's path.
-        h("code", { class: "source-path" }, source.path),
+        // A harvested web page shows its address as a link (the stored copy is the file above).
+        source.url
+          ? h("a", { class: "source-path", href: source.url, target: "_blank", rel: "noopener noreferrer" }, source.url)
+          : h("code", { class: "source-path" }, source.path),
         source.absolute_path ? h("p", { class: "source-meta" }, "På serveren: ", h("code", null, source.absolute_path)) : null,
         h(
           "p",
@@ -222,6 +225,7 @@ function sources(list) {
             source.record_id ? `post ${source.record_id}` : null,
             source.size ? formatBytes(source.size) : null,
             source.mtime ? `ændret ${formatDateTime(source.mtime)}` : null,
+            source.fetched ? `hentet ${source.fetched}` : null,
           ]
             .filter(Boolean)
             .join(" · "),

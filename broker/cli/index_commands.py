@@ -77,7 +77,11 @@ app.add_typer(sources_app, name="sources")
 @sources_app.command("add")
 def sources_add(
     path: Annotated[
-        Path, typer.Argument(metavar="STI", help="Mappe (gennemgås rekursivt) eller JSON Lines-eksport.")
+        str,
+        typer.Argument(
+            metavar="STI",
+            help="Mappe (gennemgås rekursivt), JSON Lines-eksport eller med --web en webadresse.",
+        ),
     ],
     name: Annotated[str | None, typer.Option("--name", help="Kildens navn (standard: mappens navn).")] = None,
     internal: Annotated[
@@ -90,13 +94,57 @@ def sources_add(
             "--follow-links", help="Følg symbolske lænker i mappen – kun dem, der peger ind i kilden selv."
         ),
     ] = False,
+    web: Annotated[
+        bool, typer.Option("--web", help="Kilden er et websted: høst sider og filer fra adressen.")
+    ] = False,
+    max_pages: Annotated[
+        int | None, typer.Option("--max-pages", help="Web: højst så mange hentninger pr. kørsel.")
+    ] = None,
+    max_depth: Annotated[
+        int | None, typer.Option("--max-depth", help="Web: højst så mange klik fra startsiden.")
+    ] = None,
+    include: Annotated[
+        list[str] | None, typer.Option("--include", help="Web: indeksér kun stier som mønstret (fx '*.pdf').")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="Web: hent ikke stier som mønstret.")
+    ] = None,
+    allow_host: Annotated[
+        list[str] | None, typer.Option("--allow-host", help="Web: en vært mere, der må hentes fra.")
+    ] = None,
+    kommune: Annotated[
+        str | None,
+        typer.Option("--kommune", help="Web: kommunen for alle dokumenterne (ellers ud fra værten)."),
+    ] = None,
     data: DataOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Registrér en kilde. Den indlæses ved næste `broker reindex`."""
     from broker.reindex import add_source
+    from broker.web_sources import add_web_source
 
-    added = run(lambda: add_source(settings_for(data), path, name, internal, follow_links=follow_links))
+    if web:
+        added = run(
+            lambda: add_web_source(
+                settings_for(data),
+                path,
+                name,
+                internal,
+                max_pages=max_pages,
+                max_depth=max_depth,
+                include=include or (),
+                exclude=exclude or (),
+                hosts=allow_host or (),
+                kommune=kommune,
+            )
+        )
+    else:
+        added = run(
+            lambda: add_source(settings_for(data), Path(path), name, internal, follow_links=follow_links)
+        )
+    if web and not as_json:
+        out.print(f"Webkilden »{added['name']}« ({added['web']['url']}) er registreret. Kør: broker reindex")
+        return
     if as_json:
         emit_json(added)
     else:
@@ -116,7 +164,7 @@ def sources_list(data: DataOpt = None, as_json: JsonOpt = False) -> None:
         out.print("Ingen registrerede kilder. Tilføj en med: broker sources add MAPPE")
     for source in sources:
         exists = "" if Path(source["path"]).exists() else "  [red](findes ikke)[/]"
-        out.print(f"{source['name']}\t{source['path']}{exists}")
+        out.print(f"{source['name']}\t{source.get('url') or source['path']}{exists}")
 
 
 @sources_app.command("remove")

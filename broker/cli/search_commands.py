@@ -84,19 +84,21 @@ def search(
     settings = settings_for(data)
 
     registered: list[dict[str, Any]] = []
+    web: dict[str, tuple[str, str, float]] = {}
 
     def work() -> SearchResult:
         filters = build_filters(kommune, region, doc_type, year_from, year_to)
         engine = Engine(settings)
         try:
             registered.extend(engine.store.registered_sources())
+            web.update(engine.store.web_links())
             return engine.search(query, k=k, mode=mode, filters=filters, collapse=collapse)
         finally:
             engine.close()
 
     result = run(work)
     if as_json:
-        emit_json(result_dict(result, SourcePaths(registered), admin=True))
+        emit_json(result_dict(result, SourcePaths(registered, web), admin=True))
     else:
         print_result(result, by_municipality=by_municipality)
 

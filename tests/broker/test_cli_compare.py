@@ -85,4 +85,4 @@ def test_eval_compare_reports_precision_recall_and_values(
     failed = broker("eval", "--compare", str(broken), data=small_index[0].data_dir)
     assert failed.returncode == 2 and "linje 1: ugyldig opgave" in failed.stderr
     neither = broker("eval", data=small_index[0].data_dir)
-    assert neither.returncode == 2 and "--queries FIL eller --compare FIL" in neither.stderr
+    assert neither.returncode == 2 and "--queries FIL, --answers FIL eller --compare FIL" in neither.stderr

@@ -55,6 +55,18 @@ def test_broker_check_sees_a_lexical_index_that_disagrees_with_sqlite(
     assert any("leksikalske indeks afviger" in p and "(1 id'er)" in p for p in problems(settings))
 
 
+def test_broker_check_sees_a_chunk_without_its_stored_lexical_entry(
+    private_index: tuple[Settings, Path],
+) -> None:
+    """The vocabulary per visibility is counted from the stored entries: a missing one is a problem."""
+    settings, _ = private_index
+    store = Store(settings.db_path)
+    with store.write() as conn:
+        conn.execute("DELETE FROM chunks_lexical WHERE id = (SELECT min(id) FROM chunks)")
+    store.close()
+    assert any("gemte ordindgange afviger" in p and "(1 id'er)" in p for p in problems(settings))
+
+
 def test_a_lost_lexical_directory_is_reported_and_the_next_write_rebuilds_it_from_sqlite(
     private_index: tuple[Settings, Path], e5: Embedder
 ) -> None:
