@@ -1,6 +1,6 @@
 """Run the benchmarks and write bench/results/*.json, report.md and the plots.
 
-    python -m bench.run [--quick] [--stages ingest,baseline,reindex,scale,threads] [--work DIR]
+    python -m bench.run [--quick] [--stages ingest,baseline,reindex,scale,lexical,threads] [--work DIR]
 
 Each stage runs in its own process (clean memory figures, its own thread settings) and writes its JSON;
 the report is rebuilt from whatever JSON files are there. The Greve parts are skipped with a message when
@@ -21,7 +21,7 @@ from typing import Any, Literal
 
 from bench.common import REPO, RESULTS, log, machine, write_json
 
-STAGES = ("ingest", "baseline", "reindex", "scale", "threads")
+STAGES = ("ingest", "baseline", "reindex", "scale", "lexical", "threads")
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
 SERVING_THREADS = "1"  # the embedder's threads in the service measured by the latency stage (see threads)
@@ -145,6 +145,15 @@ def stage_scale(work: Path, quick: bool) -> dict[str, Any]:
     return out
 
 
+def stage_lexical(work: Path, quick: bool) -> dict[str, Any]:
+    """FTS5 (the previous engine, the baseline) and Tantivy side by side on the same Greve-built indexes."""
+    from bench import lexical_engines
+
+    return lexical_engines.run(
+        work, list(QUICK_SCALES if quick else (100_000, 1_000_000)), 10 if quick else 100
+    )
+
+
 def stage_threads(work: Path, quick: bool) -> dict[str, Any]:
     """Query embedding and one hybrid search with the embedder on all cores against one thread."""
     out: dict[str, Any] = {}
@@ -168,6 +177,7 @@ RUNNERS = {
     "baseline": stage_baseline,
     "reindex": stage_reindex,
     "scale": stage_scale,
+    "lexical": stage_lexical,
     "threads": stage_threads,
 }
 
@@ -199,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
             continue
         log(f"stage {stage}")
         env = dict(os.environ)
-        if stage in ("scale", "baseline"):  # query latency as the service runs it
+        if stage in ("scale", "baseline", "lexical"):  # query latency as the service runs it
             env["BROKER_THREADS"] = SERVING_THREADS
         command = [sys.executable, "-m", "bench.run", "--stage", stage, "--work", str(args.work)]
         command += ["--out", str(args.out)] + (["--quick"] if args.quick else [])

@@ -1,7 +1,7 @@
 """Indexes of any size from real-looking data: real chunk texts resampled, vectors resampled from real ones.
 
-Rows go straight into the SQLite store (documents, sources, chunks, FTS5 terms, vectors) with executemany in
-large transactions, and the FAISS file is built with VectorIndex, bypassing the embedder.
+Rows go straight into the SQLite store (documents, sources, chunks, vocabulary, vectors) with executemany in
+large transactions; the Tantivy generation and the FAISS file are written directly, bypassing the embedder.
 """
 
 from __future__ import annotations
@@ -17,10 +17,13 @@ from typing import Any
 import numpy as np
 
 from bench.common import log
+from bench.fts5 import fts5_rows
 from bench.vectors import resample
 from core.settings import Settings
 from index.dense import VectorIndex
-from index.generations import commit_generation, vectors_path
+from index.generations import commit_generation, commit_lexical, vectors_path
+from index.lexical import LexicalDoc, write_generation
+from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION
 from index.store import Store
 from language.registry import municipalities
 
@@ -44,12 +47,12 @@ class TextPool:
                 continue
             store = Store(db, create=False)
             try:
-                columns = ", ".join(f"f.{c}" for c in store.fts_columns())
+                lexical = dict(fts5_rows(store))
                 for row in store.conn.execute(
-                    f"SELECT c.text, c.section, d.title, d.doc_type, d.committee, {columns} FROM chunks c "
-                    "JOIN chunks_fts f ON f.rowid = c.id JOIN documents d ON d.doc_id = c.doc_id"
+                    "SELECT c.id, c.text, c.section, d.title, d.doc_type, d.committee FROM chunks c "
+                    "JOIN documents d ON d.doc_id = c.doc_id"
                 ):
-                    rows.append((*row[:5], tuple(row[5:])))
+                    rows.append((*row[1:], lexical[row[0]]))
             finally:
                 store.close()
         if not rows:
@@ -81,6 +84,7 @@ def build(
     years = rng.integers(2015, 2026, size=n // CHUNKS_PER_DOC + 1)
     where = rng.integers(len(places), size=n // CHUNKS_PER_DOC + 1)
     now = time.time()
+    tantivy_docs: list[LexicalDoc] = []
     with store.write():
         store.set_meta("embedder_spec", settings.embedder)
         store.set_meta("embedder_id", embedder_id)
@@ -112,6 +116,11 @@ def build(
                     sources.append((doc_id, f"/bench/syntetisk/{doc_id}.txt", "", key, 1000, now))
                 chunks.append((i + 1, doc_id, i % CHUNKS_PER_DOC, text, 1, 1, section, key))
                 terms.append((i + 1, lexical))
+                tantivy_docs.append(
+                    LexicalDoc(
+                        i + 1, lexical[0], lexical[1], doc_id, municipality, region, doc_type, "da", year
+                    )
+                )
                 vecs.append((embedder_id, key, vectors[i].tobytes()))
             conn.executemany(
                 "INSERT INTO documents(doc_id, title, municipality, region, doc_type, year, language, "
@@ -132,6 +141,10 @@ def build(
             conn.executemany("INSERT INTO vectors(embedder, text_hash, vector) VALUES (?, ?, ?)", vecs)
             if stop % 200_000 == 0 or stop == n:
                 log(f"  {stop:,} chunks written")
+        write_generation(data_dir, 1, add=tantivy_docs)
+        commit_lexical(store, 1)
+        store.set_meta(ANALYZER_KEY, ANALYZER_VERSION)
+    del tantivy_docs
     sqlite_s = time.perf_counter() - started
     started = time.perf_counter()
     ids = np.arange(1, n + 1, dtype=np.int64)

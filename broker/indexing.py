@@ -6,14 +6,22 @@ import contextlib
 import dataclasses
 import hashlib
 import time
-from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 from tqdm import tqdm
 
+from broker.lexical_sync import (
+    lexical_doc,
+    lexical_outdated,
+    lexical_text,
+    lexicon_for,
+    publish_lexical,
+    rebuild_lexical,
+)
 from broker.report_views import PUBLIC_VIEW, public_view, visibility
 from core.errors import BadFile, BrokerError, IndexMismatch
 from core.settings import Settings
@@ -21,17 +29,22 @@ from core.types import Chunk, Document, FileFailure, IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
 from index.embed_cache import SharedVectorCache
-from index.generations import commit_generation, current_generation, next_path, remove_stale, vectors_path
-from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS, Lexicon, surface_words
+from index.generations import (
+    commit_generation,
+    current_generation,
+    current_lexical,
+    next_path,
+    remove_stale,
+    vectors_path,
+)
+from index.lexical import LexicalDoc
+from index.lexical import remove_stale as remove_stale_lexical
 from index.lock import WriteLock
 from index.store import KnownSource, Store
 from index.writer import storage_errors
 from ingest.pipeline import iter_files, read_documents
-from language.registry import municipalities
 
 EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interrupted run keeps them
-# Changes when the lexical index is rebuilt, so a running search engine reloads its vocabulary.
-LEXICAL_STAMP_KEY = "lexical_rebuilt"
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
 INTERNAL_UPLOADS = "internal_uploads"  # paths an internal upload marked before the file became visible
 LAST_INGEST = "last_ingest"  # meta key of the latest run's report, a plain ingest or a re-index
@@ -41,63 +54,6 @@ def passage_text(doc: Document, chunk: Chunk) -> str:
     """What the embedder sees for a chunk: its document title and section give the passage its context."""
     head = " – ".join(part for part in (doc.title, chunk.section) if part)
     return f"{head}\n{chunk.text}" if head else chunk.text
-
-
-def lexical_text(doc: Document, chunk: Chunk) -> str:
-    """What the lexical index sees: the chunk plus the words that locate it (title, section, municipality)."""
-    return _lexical_text(doc.title, doc.municipality, chunk.section, chunk.text)
-
-
-def _lexical_text(title: str, municipality: str, section: str, text: str) -> str:
-    return " ".join((title, municipality, section, text))
-
-
-def keep_whole() -> set[str]:
-    """Words the compound splitter leaves whole: the municipalities' names ("frederikshavn", "ringkøbing")."""
-    return {w for name in municipalities() for w in surface_words(name)}
-
-
-def lexicon_for(store: Store, texts: Iterable[str] = ()) -> Lexicon:
-    """The lexicon of the index as it is plus `texts` about to be added (their words count as known too)."""
-    counts = Counter(store.vocabulary("words") if store.fts_columns() == FTS_COLUMNS else {})
-    for text in texts:
-        counts.update(surface_words(text))
-    return Lexicon(counts, keep_whole=keep_whole())
-
-
-def lexical_outdated(store: Store) -> bool:
-    """True when the lexical index was built by another analyzer (or layout) than this code's, or before its
-    vocabulary was kept per visibility."""
-    stale = store.get_meta(ANALYZER_KEY) != ANALYZER_VERSION or store.fts_columns() != FTS_COLUMNS
-    return stale or not store.has_vocabulary()
-
-
-def rebuild_lexical(store: Store) -> int:
-    """Recompute every chunk's lexical entry from the stored text and document metadata, in one transaction.
-
-    No re-parsing, no re-embedding: for a new analyzer version, or on request (`broker reindex
-    --rebuild-lexical`). Joins a write transaction already open on `store`. Returns the number of chunks.
-    """
-
-    def texts() -> Iterator[tuple[int, str]]:  # streamed twice: the words first, then the entries
-        for cid, title, municipality, section, text in store.lexical_sources():
-            yield cid, _lexical_text(title, municipality, section, text)
-
-    with contextlib.nullcontext() if store.conn.in_transaction else store.write():
-        store.reset_lexical(FTS_COLUMNS)
-        lexicon = lexicon_for(store, (text for _, text in texts()))
-        chunks = 0
-        batch: list[tuple[int, tuple[str, str, str]]] = []
-        for cid, text in texts():
-            batch.append((cid, lexicon.row(text).values()))
-            if len(batch) == 1000:
-                store.put_lexical(batch)
-                chunks, batch = chunks + len(batch), []
-        store.put_lexical(batch)
-        chunks += len(batch)
-        store.set_meta(ANALYZER_KEY, ANALYZER_VERSION)
-        store.set_meta(LEXICAL_STAMP_KEY, f"{time.time():.6f}")
-    return chunks
 
 
 def text_key(text: str) -> str:
@@ -400,14 +356,17 @@ def _apply(
         added_ids: list[int] = []
         added_keys: list[str] = []
         new_ids = {d.doc_id for d in new_docs}
-        if lexical_outdated(store):  # another analyzer built the lexical index: rebuild it, then add
-            rebuild_lexical(store)
+        if lexical_outdated(store, data_dir):  # another analyzer, FTS5-era or lost: rebuild it, then add
+            rebuild_lexical(store, data_dir)
+        added_lexical: list[LexicalDoc] = []
         if new_docs:  # the new documents' words count as known compound parts at once
             lexicon = lexicon_for(store, (lexical_text(d, c) for d in new_docs for c in d.chunks))
             for doc in new_docs:
                 keys = [text_key(passage_text(doc, c)) for c in doc.chunks]
-                rows = [lexicon.row(lexical_text(doc, c)).values() for c in doc.chunks]
-                added_ids += store.put_document(doc, rows, keys)
+                rows = [lexicon.row(lexical_text(doc, c)) for c in doc.chunks]
+                ids = store.put_document(doc, [r.values() for r in rows], keys)
+                added_lexical += [lexical_doc(i, doc, r) for i, r in zip(ids, rows, strict=True)]
+                added_ids += ids
                 added_keys += keys
         for doc in plan.documents:
             if doc.doc_id not in new_ids:  # known content under a (new) name: one document, another source
@@ -424,8 +383,11 @@ def _apply(
         if added_ids:
             found = store.get_vectors(embedder.id, added_keys, embedder.dim)
             vectors = np.vstack([found[k] for k in added_keys]).astype(np.float32)
-        generation = _publish(store, index, settings, embedder.dim, removed, added_ids, vectors, stage)
+        generation = _publish(
+            store, index, settings, embedder.dim, removed, added_ids, vectors, stage, added_lexical
+        )
     remove_stale(data_dir, generation)
+    remove_stale_lexical(data_dir, current_lexical(store))
 
 
 def _publish(
@@ -437,8 +399,13 @@ def _publish(
     added_ids: Sequence[int] = (),
     vectors: np.ndarray | None = None,
     stage: Callable[[str], None] | None = None,
+    added_lexical: Sequence[LexicalDoc] = (),
 ) -> int:
-    """Apply the chunk changes to the vectors and publish them as a new generation; call inside the write."""
+    """Apply the chunk changes to the lexical index and the vectors and publish both as new generations;
+    call inside the write. Both are complete on disk before the transaction records them."""
+    publish_lexical(store, settings.data_dir, removed, added_lexical)
+    if stage is not None:
+        stage("lexical")
     if removed:
         index.remove(np.asarray(removed, dtype=np.int64))
     if added_ids and vectors is not None:
@@ -473,9 +440,12 @@ def remove_documents(
                     removed += store.delete_document(doc_id)
                 forget_documents(store, forget)
                 if removed:
+                    if lexical_outdated(store, settings.data_dir):  # rebuilt without the removed chunks
+                        rebuild_lexical(store, settings.data_dir)
                     generation = _publish(store, index, settings, dim, removed)
             if generation:
                 remove_stale(settings.data_dir, generation)
+                remove_stale_lexical(settings.data_dir, current_lexical(store))
         finally:
             store.close()
     return removed

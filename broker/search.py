@@ -1,4 +1,4 @@
-"""Hybrid search: lexical (FTS5/BM25) and dense (FAISS) retrieval with filters inside both, fused by RRF."""
+"""Hybrid search: lexical (Tantivy/BM25) and dense (FAISS) retrieval with filters inside both, fused by RRF."""
 
 from __future__ import annotations
 
@@ -13,14 +13,16 @@ import numpy as np
 
 from broker.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
 from broker.fusion import fuse_convex
-from broker.indexing import LEXICAL_STAMP_KEY, keep_whole, load_current
-from core.errors import IndexMismatch, InvalidQuery
+from broker.indexing import load_current
+from broker.lexical_sync import LEXICAL_STAMP_KEY, keep_whole
+from core.errors import IndexMismatch, IndexMissing, InvalidQuery
 from core.settings import Settings
 from core.types import Hit, SearchFilters, SearchResult
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
 from index.fts import highlight_terms, match_expression, without_heading
-from index.generations import current_generation
+from index.generations import current_generation, current_lexical
+from index.lexical import LexicalIndex, build_query, lexical_path
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store
 from index.vocabulary import STAMP_KEY as VOCABULARY_STAMP_KEY
@@ -120,6 +122,7 @@ class Engine:
         self._vectors: dict[int, VectorIndex] = {}
         self._vectors_lock = threading.Lock()
         self._lexical_state: LexicalState | None = None
+        self._lexical_indexes: dict[int, LexicalIndex] = {}
         self._lexical_lock = threading.Lock()
         self.today: Callable[[], datetime.date] = datetime.date.today  # replaceable in tests
 
@@ -149,6 +152,30 @@ class Engine:
                 # Keep the newest two: a reader may still be on the previous generation for a moment.
                 self._vectors = {g: v for g, v in self._vectors.items() if g >= generation - 1}
                 self._vectors[generation] = index
+        return index
+
+    def lexical_index(self) -> LexicalIndex | None:
+        """The Tantivy index of the generation the caller's snapshot sees; None for an FTS5-era index."""
+        generation = current_lexical(self.store)
+        if generation == 0:
+            return None
+        index = self._lexical_indexes.get(generation)
+        if index is not None:
+            return index
+        with self._lexical_lock:
+            index = self._lexical_indexes.get(generation)
+            if index is None:
+                try:
+                    index = LexicalIndex.load(lexical_path(self.settings.data_dir, generation))
+                except Exception as exc:  # the committed directory must be there; say how to recover
+                    raise IndexMissing(
+                        f"Ordindekset (generation {generation}) mangler eller kan ikke læses. Kør: "
+                        f"broker reindex --rebuild-lexical --data {self.settings.data_dir}"
+                    ) from exc
+                self._lexical_indexes = {
+                    g: i for g, i in self._lexical_indexes.items() if g >= generation - 1
+                }
+                self._lexical_indexes[generation] = index
         return index
 
     def close(self) -> None:
@@ -313,6 +340,7 @@ class Engine:
         store = self.store
         key = (
             current_generation(store),
+            current_lexical(store),
             store.get_meta(LEXICAL_STAMP_KEY),
             store.get_meta(ANALYZER_KEY),
             store.get_meta(VOCABULARY_STAMP_KEY),  # a document marked internal or public moves its words
@@ -320,8 +348,11 @@ class Engine:
         state = self._lexical_state
         if state is not None and state.key == key:
             return state
+        index = self.lexical_index()
         with self._lexical_lock:
-            current = store.fts_columns() == FTS_COLUMNS
+            # Known words, terms and parts come from the vocabulary kept per visibility in SQLite, never from
+            # Tantivy's term dictionary, which holds the internal documents' words too.
+            current = index is not None or store.fts_columns() == FTS_COLUMNS
             everything = self._vocabulary_view(current, include_internal=True)
             public = (
                 self._vocabulary_view(current, include_internal=False) if store.has_internal() else everything
@@ -380,6 +411,17 @@ class Engine:
         return plan
 
     def _lexical(self, plan: QueryPlan, filters: SearchFilters | None, n: int) -> list[Ranked]:
+        index = self.lexical_index()
+        if index is None:
+            return self._lexical_fts5(plan, filters, n)
+        filters = self.scope(filters)  # no filters: public documents only, as everywhere
+        hidden = () if filters.include_internal else self.store.internal_doc_ids()
+        # Compound parts weigh index.lexical.PARTS_WEIGHT, set when indexing; `weight_parts` is FTS5's.
+        query = build_query(plan.terms, expansions=plan.expansions, filters=filters, exclude_doc_ids=hidden)
+        return [Ranked(i, s) for i, s in index.search(query, n)]
+
+    def _lexical_fts5(self, plan: QueryPlan, filters: SearchFilters | None, n: int) -> list[Ranked]:
+        """An FTS5-era data directory is searched as it is until its first write moves it to Tantivy."""
         current = self.lexical_state().current
         parts = self.settings.weight_parts
         columns = (FTS_COLUMNS if parts > 0 else FTS_COLUMNS[:1]) if current else ()
@@ -450,7 +492,9 @@ class Engine:
         view = self.lexical_state().view(include_internal)
         # Only terms the caller's documents have are looked up, so an internal-only word costs a reader
         # exactly what a word no document has.
-        shares = self.store.chunk_shares(t for t in analyze_query(query) if view.visible(t))
+        visible = [t for t in analyze_query(query) if view.visible(t)]
+        index = self.lexical_index()
+        shares = index.chunk_shares(visible) if index is not None else self.store.chunk_shares(visible)
         common = frozenset(t for t, share in shares.items() if share > COMMON_TERM_SHARE)
         counts = view.speller.counts
         as_typed = frozenset(w for w in (w.lower() for w in surface_words(query)) if w in counts)

@@ -14,11 +14,13 @@ import httpx
 
 from broker.crawl import CrawlOutcome, Harvester, WebOptions
 from broker.crawl_rules import host_of, normalize
-from broker.indexing import rebuild_lexical
+from broker.lexical_sync import rebuild_lexical
 from core.errors import InvalidQuery
 from core.settings import Settings
 from core.types import FileFailure, IngestReport
 from index import web_state
+from index.generations import current_lexical
+from index.lexical import remove_stale as remove_stale_lexical
 from index.lock import WriteLock
 from index.store import Store
 from language.municipality import resolve
@@ -202,8 +204,10 @@ def after_sync(
                         store.conn, source["path"], municipality, region
                     )
             if changed:  # the lexical index carries the municipality's name: recompute it from stored text
-                rebuild_lexical(store)
+                rebuild_lexical(store, settings.data_dir)
             links = {path: url for path, (url, _, _) in web_state.links(store.conn).items()}
+        if changed:
+            remove_stale_lexical(settings.data_dir, current_lexical(store))
     finally:
         store.close()
     links |= done.urls

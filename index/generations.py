@@ -1,4 +1,5 @@
-"""Generations of the FAISS file: a writer publishes a new file in its transaction; readers load the committed one."""
+"""Generations of the derived indexes (FAISS file, Tantivy directory): a writer publishes new ones in its
+transaction; readers load the committed ones."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from pathlib import Path
 from index.store import Store
 
 GENERATION_KEY = "vectors_generation"
+LEXICAL_KEY = "lexical_generation"  # the Tantivy directory lexical.<generation>; 0: none (an FTS5-era index)
 _FILE = re.compile(r"^vectors\.(\d+)\.faiss$")
 
 
@@ -44,3 +46,13 @@ def remove_stale(data_dir: Path, current: int, keep: int = 2) -> None:
     for temp in data_dir.glob(".vectors.*.tmp"):  # left by a writer killed mid-save; only one writer runs
         with contextlib.suppress(OSError):
             temp.unlink()
+
+
+def current_lexical(store: Store) -> int:
+    """The committed generation of the lexical index as seen by the caller's transaction (0: none yet)."""
+    return int(store.get_meta(LEXICAL_KEY, "0") or 0)
+
+
+def commit_lexical(store: Store, generation: int) -> None:
+    """Record the new lexical generation; call inside the write transaction that changed the chunks."""
+    store.set_meta(LEXICAL_KEY, str(generation))

@@ -15,7 +15,7 @@ _MAX_CACHE = 500_000
 # `broker reindex --rebuild-lexical`) then recomputes the lexical index from the stored text, no re-embedding.
 ANALYZER_VERSION = "2"
 ANALYZER_KEY = "analyzer_version"  # the index's meta key
-FTS_COLUMNS = ("terms", "parts")  # the searched columns; each chunk's surface words are kept beside them
+FTS_COLUMNS = ("terms", "parts")  # the searched fields (Tantivy; also an FTS5-era index's columns)
 MIN_CORPUS_COUNT = 2  # a word must occur this often in the documents to count as a known compound part
 
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -29,14 +29,14 @@ def surface_words(text: str) -> list[str]:
 
 @dataclass(frozen=True)
 class LexicalRow:
-    """One chunk's entry in the lexical index, a value per FTS column."""
+    """One chunk's entry in the lexical index, a value per searched field, and its surface words."""
 
     terms: str  # analysed terms of the text, in order (they carry term frequency and phrase positions)
     parts: str  # analysed terms of the parts of its compounds ("familiebehandling" → famili behandl)
     words: str  # its surface words, for the vocabulary
 
     def values(self) -> tuple[str, str, str]:
-        """The FTS columns' values, then the surface words (see `Store.put_lexical`)."""
+        """The searched fields' values, then the surface words (see `Store.put_lexical`)."""
         return self.terms, self.parts, self.words
 
 

@@ -1,4 +1,4 @@
-"""The SQLite system of record: documents, sources, chunks, the FTS5 lexical index, vectors and index metadata."""
+"""The SQLite system of record: documents, sources, chunks, the vocabulary, vectors and index metadata."""
 
 from __future__ import annotations
 
@@ -19,6 +19,14 @@ from core.types import Chunk, Document, SearchFilters, Source
 from index import vocabulary, web_state
 
 SCHEMA_VERSION = 1
+# The lexical index itself is Tantivy (index/lexical.py). Each chunk's lexical entry is kept here as well, so
+# the vocabulary per visibility (index/vocabulary.py) can take exactly its tokens away again when the chunk is
+# deleted or its document changes visibility: Tantivy's term dictionary knows no visibility.
+LEXICAL_ENTRIES = "chunks_lexical"
+_ENTRIES_SCHEMA = (
+    f"CREATE TABLE IF NOT EXISTS {LEXICAL_ENTRIES} (id INTEGER PRIMARY KEY REFERENCES chunks(id) "
+    "ON DELETE CASCADE, terms TEXT NOT NULL, parts TEXT NOT NULL, words TEXT NOT NULL)"
+)
 
 _SCHEMA = (
     """
@@ -64,10 +72,6 @@ CREATE TABLE IF NOT EXISTS chunks (
     text_hash TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS chunks_doc ON chunks(doc_id);
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_fts USING fts5(terms, parts, tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_vocab USING fts5vocab(chunks_fts, 'col');
-CREATE VIRTUAL TABLE IF NOT EXISTS chunks_words USING fts5(words, tokenize = 'unicode61 remove_diacritics 0');
-CREATE VIRTUAL TABLE IF NOT EXISTS words_vocab USING fts5vocab(chunks_words, 'row');
 CREATE TABLE IF NOT EXISTS registered_sources (
     name TEXT PRIMARY KEY,
     path TEXT NOT NULL UNIQUE,
@@ -81,7 +85,7 @@ CREATE TABLE IF NOT EXISTS vectors (
     PRIMARY KEY (embedder, text_hash)
 ) WITHOUT ROWID;
 """
-    + f"{vocabulary.SCHEMA};\n"
+    + f"{_ENTRIES_SCHEMA};\n{vocabulary.SCHEMA};\n"
 )
 
 _DOC_COLUMNS = (
@@ -331,8 +335,8 @@ class Store:
     ) -> list[int]:
         """Insert a new document with its chunks, their lexical entries and the keys of their vectors.
 
-        A lexical entry is a value per column of the lexical index (terms, compound parts, surface words),
-        or just the analysed terms. Returns the new chunk ids.
+        A lexical entry is (terms, compound parts, surface words); only the words are stored here (the
+        vocabulary), the terms and parts go to the Tantivy index. Returns the new chunk ids.
         """
         conn = self.conn
         conn.execute(
@@ -388,7 +392,9 @@ class Store:
             counts = vocabulary.count(self._lexical_entries(ids))
             if row is not None and vocabulary.apply(conn, counts, bool(row[0]), -1):
                 self._vocabulary_changed()
-        conn.executemany("DELETE FROM chunks_fts WHERE rowid = ?", ((i,) for i in ids))
+        for table in (LEXICAL_ENTRIES, "chunks_fts"):  # chunks_fts: an FTS5-era index not yet migrated
+            if self._has_table(table):
+                conn.executemany(f"DELETE FROM {table} WHERE rowid = ?", ((i,) for i in ids))
         if self._has_table("chunks_words"):
             conn.executemany("DELETE FROM chunks_words WHERE rowid = ?", ((i,) for i in ids))
         conn.execute("DELETE FROM documents WHERE doc_id = ?", (doc_id,))  # cascades to chunks, sources
@@ -521,9 +527,11 @@ class Store:
         limit: int,
         weights: Sequence[float] = (),
     ) -> list[tuple[int, float]]:
-        """BM25-ranked chunk ids for an FTS5 MATCH expression, filters applied inside the query.
+        """BM25-ranked chunk ids from an FTS5-era lexical index (table chunks_fts), filters inside the query.
 
-        `weights` are bm25 weights per column of the lexical index (see `fts_columns`), default 1.0 each."""
+        Kept for two readers only: a data directory from before Tantivy is searched this way until its first
+        write migrates it, and the benchmarks measure it as the baseline. `weights` are bm25 weights per
+        column (see `fts_columns`), default 1.0 each."""
         where, params = filter_clause(filters)
         bm25 = "bm25(chunks_fts" + "".join(f", {float(w)!r}" for w in weights) + ")"
         if where == "1":  # nothing to filter: no join per matching row (half the time on a large index)
@@ -538,31 +546,27 @@ class Store:
         # bm25() is lower-is-better; flip it so every retriever's score is higher-is-better.
         return [(int(r[0]), -float(r[1])) for r in rows]
 
-    # -- the lexical index's layout and vocabulary ------------------------------------------------
+    # -- the lexical index's vocabulary, and what an FTS5-era index left ------------------------------
 
     def fts_columns(self) -> tuple[str, ...]:
-        """The columns of the lexical index as built (an index from before compound parts has only "terms")."""
+        """The columns of an FTS5-era lexical index; () when there is none (it is Tantivy now)."""
         return tuple(r[1] for r in self.conn.execute("PRAGMA table_info(chunks_fts)"))
 
     def put_lexical(self, rows: Iterable[tuple[int, str | Sequence[str]]]) -> None:
-        """Insert lexical entries (chunk id, values per column, or just the terms); call inside a write.
+        """Record chunks' surface words in the vocabulary; call inside a write.
 
-        The values are the columns of `fts_columns()` and then, when the index keeps one, the chunk's
-        surface words (its vocabulary, in a table of its own so it never affects ranking)."""
-        columns = self.fts_columns()
-        width = len(columns)
-        words = self._has_table("chunks_words")
-        fts_sql = f"INSERT INTO chunks_fts(rowid, {', '.join(columns)}) VALUES (?{', ?' * width})"
-        words_sql = "INSERT INTO chunks_words(rowid, words) VALUES (?, ?)"
+        A row is (chunk id, (terms, parts, words)) as `index.lexicon.LexicalRow.values` gives it, or just the
+        terms; the terms and parts go to the Tantivy index too (see `broker.lexical_sync`). The entry is kept
+        in a plain table and counted in the vocabulary of its document's visibility."""
+        sql = f"INSERT OR REPLACE INTO {LEXICAL_ENTRIES}(id, terms, parts, words) VALUES (?, ?, ?, ?)"
+        keeps_entries = self._has_table(LEXICAL_ENTRIES)
         entries: dict[int, list[str]] = {}
         for chunk_id, values in rows:
-            cells = [values] if isinstance(values, str) else list(values)
-            cells += [""] * (width + 1 - len(cells))
-            self.conn.execute(fts_sql, (chunk_id, *cells[:width]))
-            if words and cells[width]:
-                self.conn.execute(words_sql, (chunk_id, cells[width]))
-            named = dict(zip(columns, cells, strict=False)) | {"words": cells[width] if words else ""}
-            entries[chunk_id] = [named.get(kind, "") for kind in vocabulary.KINDS]
+            cells = [values] if isinstance(values, str) else [str(v or "") for v in values]
+            cells = (cells + [""] * len(vocabulary.KINDS))[: len(vocabulary.KINDS)]
+            if keeps_entries:
+                self.conn.execute(sql, (chunk_id, *cells))
+            entries[chunk_id] = cells
         if entries and self.has_vocabulary():
             internal = self._internal_chunks(entries)
             changed = vocabulary.apply(self.conn, vocabulary.count(entries[i] for i in internal), True)
@@ -570,29 +574,34 @@ class Store:
             if vocabulary.apply(self.conn, vocabulary.count(public), False) or changed:
                 self._vocabulary_changed()
 
-    def reset_lexical(self, columns: Sequence[str]) -> None:
-        """Drop the lexical index and its vocabulary and create them empty, with `columns`; call in a write."""
+    def reset_lexical(self) -> None:
+        """Empty the vocabulary and drop an FTS5-era lexical index; call inside a write."""
         conn = self.conn
-        for table in ("words_vocab", "chunks_words", "chunks_vocab", "chunks_fts", vocabulary.TABLE):
+        for table in (
+            "words_vocab",
+            "chunks_words",
+            "chunks_vocab",
+            "chunks_fts",
+            LEXICAL_ENTRIES,
+            vocabulary.TABLE,
+        ):
             conn.execute(f"DROP TABLE IF EXISTS {table}")
+        conn.execute(_ENTRIES_SCHEMA)
         conn.execute(vocabulary.SCHEMA)
         self._vocabulary_changed()
-        tokenize = "tokenize = 'unicode61 remove_diacritics 0'"
-        conn.execute(f"CREATE VIRTUAL TABLE chunks_fts USING fts5({', '.join(columns)}, {tokenize})")
-        conn.execute("CREATE VIRTUAL TABLE chunks_vocab USING fts5vocab(chunks_fts, 'col')")
-        conn.execute(f"CREATE VIRTUAL TABLE chunks_words USING fts5(words, {tokenize})")
-        conn.execute("CREATE VIRTUAL TABLE words_vocab USING fts5vocab(chunks_words, 'row')")
 
-    def lexical_sources(self) -> Iterator[tuple[int, str, str, str, str]]:
-        """(chunk id, document title, municipality, section, text) of every chunk, the lexical index's input."""
+    def lexical_sources(self) -> Iterator[tuple[Any, ...]]:
+        """(chunk id, title, municipality, section, text, doc id, region, type, language, year) of every chunk:
+        the lexical index's input."""
         yield from self.conn.execute(
-            "SELECT c.id, d.title, d.municipality, c.section, c.text FROM chunks c "
-            "JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
+            "SELECT c.id, d.title, d.municipality, c.section, c.text, d.doc_id, d.region, d.doc_type, "
+            "d.language, d.year FROM chunks c JOIN documents d ON d.doc_id = c.doc_id ORDER BY c.id"
         )
 
     def vocabulary(self, column: str = "words", include_internal: bool = True) -> dict[str, int]:
-        """Tokens of the surface-word vocabulary ("words") or of a lexical column, with their occurrences in
-        the index (without `include_internal`: in its public documents only); {} when the index keeps none."""
+        """Tokens of the surface-word vocabulary ("words") or of a lexical column ("terms", "parts"), with their
+        occurrences in the index (without `include_internal`: in its public documents only); {} when the index
+        keeps none. An FTS5-era index from before the vocabulary table is read from its FTS5 tables."""
         if self.has_vocabulary():
             return vocabulary.load(self.conn, column, include_internal)
         if not include_internal and self.has_internal():  # an index from before the table: count its text
@@ -616,16 +625,37 @@ class Store:
 
     def _lexical_entries(self, chunk_ids: Iterable[int]) -> list[list[str]]:
         """The stored lexical entries (values in the order of `vocabulary.KINDS`) of chunks."""
+        ids = list(chunk_ids)
+        if self._has_table(LEXICAL_ENTRIES):
+            found: dict[int, list[str]] = {}
+            for start in range(0, len(ids), 500):
+                part = ids[start : start + 500]
+                for chunk_id, *cells in self.conn.execute(
+                    f"SELECT id, terms, parts, words FROM {LEXICAL_ENTRIES} "
+                    f"WHERE id IN ({','.join('?' * len(part))})",
+                    part,
+                ):
+                    found[int(chunk_id)] = [str(c or "") for c in cells]
+            return [found.get(i, ["", "", ""]) for i in ids]
+        return self._fts5_entries(ids)
+
+    def _fts5_entries(self, chunk_ids: Iterable[int]) -> list[list[str]]:
+        """An FTS5-era index's entries, from its own tables (until its first write migrates it)."""
         columns = [c for c in vocabulary.KINDS[:2] if c in self.fts_columns()]
         words = self._has_table("chunks_words")
         entries: list[list[str]] = []
         for chunk_id in chunk_ids:
-            row = self.conn.execute(
-                f"SELECT {', '.join(columns)} FROM chunks_fts WHERE rowid = ?", (chunk_id,)
-            ).fetchone()
-            cells = {c: str(v or "") for c, v in zip(columns, row or (), strict=False)}
-            said = self.conn.execute("SELECT words FROM chunks_words WHERE rowid = ?", (chunk_id,)).fetchone()
-            cells["words"] = str(said[0] or "") if words and said else ""
+            cells: dict[str, str] = {}
+            if columns:
+                row = self.conn.execute(
+                    f"SELECT {', '.join(columns)} FROM chunks_fts WHERE rowid = ?", (chunk_id,)
+                ).fetchone()
+                cells = {c: str(v or "") for c, v in zip(columns, row or (), strict=False)}
+            if words:
+                said = self.conn.execute(
+                    "SELECT words FROM chunks_words WHERE rowid = ?", (chunk_id,)
+                ).fetchone()
+                cells["words"] = str(said[0] or "") if said else ""
             entries.append([cells.get(kind, "") for kind in vocabulary.KINDS])
         return entries
 
@@ -653,7 +683,8 @@ class Store:
         return dict(vocabulary.count(self._lexical_entries(ids))[column])
 
     def chunk_shares(self, terms: Iterable[str], column: str = "terms") -> dict[str, float]:
-        """The share of chunks whose lexical `column` holds each term; {} when the index keeps no counts."""
+        """The share of chunks whose lexical `column` holds each term, from an FTS5-era index's counts; {} for
+        any other (a Tantivy index has its own: `index.lexical.LexicalIndex.chunk_shares`)."""
         wanted = list(dict.fromkeys(terms))
         if not wanted or column not in self.fts_columns() or not self._has_table("chunks_vocab"):
             return {}

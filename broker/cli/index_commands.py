@@ -236,13 +236,16 @@ def rebuild_lexical_index(settings: Settings) -> dict[str, Any]:
     """Rebuild the lexical index of an existing index under the write lock; no embedding."""
     import time
 
-    from broker.indexing import rebuild_lexical
+    from broker.lexical_sync import rebuild_lexical
+    from index.generations import current_lexical
+    from index.lexical import remove_stale
     from index.lexicon import ANALYZER_VERSION
     from index.writer import open_writer
 
     started = time.perf_counter()
     with open_writer(settings, create=False) as store:
-        chunks = rebuild_lexical(store)
+        chunks = rebuild_lexical(store, settings.data_dir)
+        remove_stale(settings.data_dir, current_lexical(store))
     seconds = round(time.perf_counter() - started, 2)
     return {"chunks": chunks, "seconds": seconds, "analyzer_version": ANALYZER_VERSION}
 

@@ -229,7 +229,7 @@ def test_a_stale_lock_from_a_dead_process_is_taken_over(
         pass
 
 
-@pytest.mark.parametrize("stage", ["scanned", "embedded-batch", "written", "saved", "committed"])
+@pytest.mark.parametrize("stage", ["scanned", "embedded-batch", "written", "lexical", "saved", "committed"])
 def test_a_reindex_killed_at_any_stage_loses_nothing_and_the_next_run_finishes(
     registered: tuple[Settings, Path], e5: Embedder, stage: str
 ) -> None:
@@ -250,11 +250,18 @@ def test_a_reindex_killed_at_any_stage_loses_nothing_and_the_next_run_finishes(
     state = documents(settings)
     assert state == before or ("ny.txt" in state and "vejle_vejvedligeholdelse_2023.txt" not in state)
     assert engine.search("familiebehandling", k=3).results  # the previous state keeps serving
+    lexical = {
+        Path(h.source).name
+        for h in engine.search("mentorer vejvedligeholdelse", k=20, mode="lexical").results
+    }
+    assert lexical <= set(
+        state
+    )  # no hit for a chunk the committed state lacks (Tantivy written, not committed)
     engine.close()
 
     report = reindex(settings, e5)
     after = documents(settings)
     assert "ny.txt" in after and "vejle_vejvedligeholdelse_2023.txt" not in after
-    if stage in ("embedded-batch", "written", "saved", "committed"):
+    if stage in ("embedded-batch", "written", "lexical", "saved", "committed"):
         assert report.chunks_embedded == 0  # vectors saved before the kill are not embedded again
     assert_consistent(settings)

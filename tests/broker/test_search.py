@@ -15,7 +15,8 @@ from core.settings import Settings
 from core.types import SearchFilters
 from index.dense import VectorIndex
 from index.embed import Embedder
-from index.generations import current_generation, vectors_path
+from index.generations import current_generation, current_lexical, vectors_path
+from index.lexical import LexicalIndex, lexical_path
 from index.store import Store
 
 pytestmark = pytest.mark.slow
@@ -267,8 +268,8 @@ def assert_consistent(settings: Settings) -> None:
     """Database, lexical index and FAISS ids agree."""
     store = Store(settings.db_path)
     chunk_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
-    fts_ids = {r[0] for r in store.conn.execute("SELECT rowid FROM chunks_fts")}
+    lexical_ids = LexicalIndex.load(lexical_path(settings.data_dir, current_lexical(store))).ids()
     assert store.conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     index = VectorIndex.load(vectors_path(settings.data_dir, current_generation(store)))
     store.close()
-    assert chunk_ids == fts_ids == set(index.ids().tolist())
+    assert chunk_ids == lexical_ids == set(index.ids().tolist())

@@ -175,17 +175,16 @@ def assert_vocabularies_add_up(store: Store) -> None:
                 counts[token] = counts.get(token, 0) + 1
         return counts
 
-    indexed = {str(t): int(n) for t, n in store.conn.execute("SELECT term, cnt FROM words_vocab")}
-    assert store.vocabulary("words") == indexed
-    public_words = counted(
-        "SELECT w.words FROM chunks_words w JOIN chunks c ON c.id = w.rowid "
-        "JOIN documents d ON d.doc_id = c.doc_id WHERE d.internal = 0"
+    # Each chunk's lexical entry is kept beside the vocabulary (chunks_lexical): the counts are its tokens.
+    entries = "SELECT {} FROM chunks_lexical e JOIN chunks c ON c.id = e.id JOIN documents d ON d.doc_id = c.doc_id "
+    kept, chunks = (
+        store.conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0] for t in ("chunks_lexical", "chunks")
     )
+    assert kept == chunks  # every chunk's entry, and no entry of a deleted chunk
+    assert store.vocabulary("words") == counted(entries.format("e.words"))
+    public_words = counted(entries.format("e.words") + "WHERE d.internal = 0")
     assert store.vocabulary("words", include_internal=False) == public_words
-    public_terms = counted(
-        "SELECT f.terms FROM chunks_fts f JOIN chunks c ON c.id = f.rowid "
-        "JOIN documents d ON d.doc_id = c.doc_id WHERE d.internal = 0"
-    )
+    public_terms = counted(entries.format("e.terms") + "WHERE d.internal = 0")
     assert store.vocabulary("terms", include_internal=False) == public_terms
 
 

@@ -1,4 +1,5 @@
-"""A new analyzer version rebuilds the lexical index from stored text, in one transaction, without embedding."""
+"""A new analyzer version (or an FTS5-era data directory) rebuilds the lexical index from stored text, in one
+transaction, without embedding."""
 
 from __future__ import annotations
 
@@ -8,12 +9,16 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+from bench.fts5 import make_fts5_era
 from broker.cli import app
-from broker.indexing import lexical_outdated, rebuild_lexical, sync
+from broker.indexing import sync
+from broker.lexical_sync import lexical_outdated, rebuild_lexical
 from broker.search import Engine
 from core.settings import Settings
 from index.embed import Embedder
-from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, FTS_COLUMNS
+from index.generations import current_lexical
+from index.lexical import LexicalIndex, lexical_path
+from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION
 from index.store import Store
 
 pytestmark = pytest.mark.slow
@@ -34,28 +39,31 @@ class NoEmbedding:
 
 
 def make_old(settings: Settings) -> None:
-    """Turn the index into one built before compound parts: a single "terms" column, no analyzer version."""
+    """Turn the index into an FTS5-era one built before compound parts: a single "terms" column, no
+    vocabulary, no analyzer version, no Tantivy generation."""
+    make_fts5_era(settings.data_dir, columns=("terms",))
     store = Store(settings.db_path)
     with store.write() as conn:
-        rows = [(cid, text) for cid, text in conn.execute("SELECT rowid, terms FROM chunks_fts")]
-        store.reset_lexical(("terms",))
-        conn.execute("DROP TABLE IF EXISTS words_vocab")
-        conn.execute("DROP TABLE IF EXISTS chunks_words")
-        store.put_lexical(rows)
+        for table in ("words_vocab", "chunks_words", "chunks_lexical", "vocabulary"):
+            conn.execute(f"DROP TABLE IF EXISTS {table}")
         conn.execute("DELETE FROM meta WHERE key = ?", (ANALYZER_KEY,))
     store.close()
+
+
+def lexical_ids(settings: Settings, store: Store) -> set[int]:
+    return LexicalIndex.load(lexical_path(settings.data_dir, current_lexical(store))).ids()
 
 
 def test_an_index_records_its_analyzer_version(small_index: tuple[Settings, Path]) -> None:
     store = Store(small_index[0].db_path)
     assert store.get_meta(ANALYZER_KEY) == ANALYZER_VERSION
-    assert store.fts_columns() == FTS_COLUMNS
+    assert current_lexical(store) > 0 and store.fts_columns() == ()  # Tantivy, no FTS5 index
     assert not lexical_outdated(store)
     store.close()
 
 
 def test_an_old_index_still_searches_and_the_next_ingest_rebuilds_it_without_embedding(
-    private_index: tuple[Settings, Path], e5: Embedder
+    private_index: tuple[Settings, Path], e5: Embedder, capsys: pytest.CaptureFixture[str]
 ) -> None:
     settings, corpus = private_index
     make_old(settings)
@@ -66,18 +74,34 @@ def test_an_old_index_still_searches_and_the_next_ingest_rebuilds_it_without_emb
 
     report = sync([corpus], settings, NoEmbedding(e5))
     assert report.chunks_embedded == 0
+    assert "flyttet fra SQLite FTS5 til Tantivy" in capsys.readouterr().err
     store = Store(settings.db_path)
     assert store.get_meta(ANALYZER_KEY) == ANALYZER_VERSION
-    assert store.fts_columns() == FTS_COLUMNS
-    chunks = store.counts()["chunks"]
-    assert store.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == chunks
-    assert store.conn.execute("SELECT count(*) FROM chunks_words").fetchone()[0] == chunks
-    assert store.vocabulary("parts")  # compound parts are there now
+    assert store.fts_columns() == ()  # the FTS5 index is gone: Tantivy replaces it
+    chunk_ids = {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
+    assert lexical_ids(settings, store) == chunk_ids
+    assert store.conn.execute("SELECT count(*) FROM chunks_lexical").fetchone()[0] == len(chunk_ids)
+    assert store.has_vocabulary() and "familiebehandling" in store.vocabulary("words")
     store.close()
     engine = Engine(settings, embedder=e5)
-    found = engine.search("behandling af familier", mode="lexical", k=1, collapse=True)
+    found = engine.search("behandling af familier", mode="lexical", k=1, collapse=True)  # compound parts
     assert Path(found.results[0].source).name == "hjoerring_kvalitetsstandard_familiebehandling_2019.txt"
     engine.close()
+
+
+def test_an_fts5_era_index_with_parts_migrates_on_a_removal_too(private_index: tuple[Settings, Path]) -> None:
+    settings, _corpus = private_index
+    make_fts5_era(settings.data_dir)
+    from broker.indexing import remove_documents
+
+    store = Store(settings.db_path)
+    doc_id = store.conn.execute("SELECT doc_id FROM documents ORDER BY doc_id LIMIT 1").fetchone()[0]
+    store.close()
+    removed = remove_documents([doc_id], settings)
+    store = Store(settings.db_path)
+    assert removed and current_lexical(store) > 0 and store.fts_columns() == ()
+    assert lexical_ids(settings, store) == {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
+    store.close()
 
 
 def test_rebuild_lexical_is_one_transaction_and_a_running_engine_sees_it(
@@ -90,9 +114,10 @@ def test_rebuild_lexical_is_one_transaction_and_a_running_engine_sees_it(
     with pytest.raises(RuntimeError), store.write():  # a failure half-way leaves the old index in place
         rebuild_lexical(store)
         raise RuntimeError("afbrudt")
-    assert store.fts_columns() == FTS_COLUMNS
-    assert store.conn.execute("SELECT count(*) FROM chunks_fts").fetchone()[0] == store.counts()["chunks"]
+    generation = current_lexical(store)
+    assert lexical_ids(settings, store) == {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
     assert rebuild_lexical(store) == store.counts()["chunks"]
+    assert current_lexical(store) == generation + 1
     store.close()
     after = engine.search("behandling af familier", mode="lexical", k=5).results
     assert [h.chunk_id for h in after] == [h.chunk_id for h in before]
@@ -106,5 +131,8 @@ def test_broker_reindex_rebuild_lexical(private_index: tuple[Settings, Path]) ->
     assert result.exit_code == 0, result.output
     assert "Ordindekset er genopbygget" in result.output
     store = Store(settings.db_path)
-    assert store.fts_columns() == FTS_COLUMNS and store.get_meta(ANALYZER_KEY) == ANALYZER_VERSION
+    current = current_lexical(store)
+    assert store.fts_columns() == () and store.get_meta(ANALYZER_KEY) == ANALYZER_VERSION
+    assert lexical_ids(settings, store) == {r[0] for r in store.conn.execute("SELECT id FROM chunks")}
     store.close()
+    assert sorted(p.name for p in settings.data_dir.glob("lexical.*"))[-1] == f"lexical.{current}"

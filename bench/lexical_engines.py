@@ -1,0 +1,249 @@
+"""FTS5 (the previous lexical engine) against Tantivy on the same indexes, side by side in one run.
+
+    python -m bench.lexical_engines [--sizes 100000,1000000] [--queries 100] [--work DIR]
+
+Chunks are built from real Greve agenda text (../shared/data/greve_dagsordener.jsonl; the stage is skipped
+with a message when it is absent): each chunk is three random 40-word windows of different real paragraphs,
+so every chunk is unique, analysed by the project's own Danish analysis (terms and compound parts). Vectors
+are resampled from the real vectors of the demo corpus (bench/vectors.py), so hybrid search does real FAISS
+work. Both engines index the same pre-analysed tokens; the queries are real agenda titles, each new to the
+process (uncached query embedding). Results go to bench/results/lexical_engines.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import shutil
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from bench.common import RESULTS, Timings, greve_path, log, machine, timed, write_json
+from bench.fts5 import Fts5Engine, create_fts5, put_fts5
+from bench.vectors import resample
+from broker.lexical_sync import keep_whole
+from broker.search import Engine
+from core.settings import Settings
+from index.dense import VectorIndex
+from index.embed import E5Embedder, clear_query_cache
+from index.generations import commit_generation, commit_lexical, vectors_path
+from index.lexical import LexicalDoc, lexical_path, write_generation
+from index.lexicon import ANALYZER_KEY, ANALYZER_VERSION, surface_words
+from index.store import Store
+from language.analysis import word_term
+from language.decompound import Decompounder
+from language.registry import municipalities
+
+WINDOW = 40
+BATCH = 50_000
+
+
+class Paragraphs:
+    """Real paragraphs as surface words, each word analysed once (term and compound-part terms)."""
+
+    def __init__(self, path: Path, limit: int = 60_000) -> None:
+        self.words: list[list[str]] = []
+        titles: list[str] = []
+        with path.open(encoding="utf-8") as fh:
+            for line in fh:
+                record = json.loads(line)
+                titles.append(record.get("title") or "")
+                for para in (record.get("text") or "").split(". "):
+                    words = surface_words(para)
+                    if len(words) >= WINDOW:
+                        self.words.append(words)
+                if len(self.words) >= limit:
+                    break
+        self.titles = [t for t in dict.fromkeys(titles) if len(t.split()) >= 2]
+        splitter = Decompounder((), keep_whole=keep_whole())
+        vocab = {w for words in self.words for w in words}
+        self.term = {w: word_term(w) for w in vocab}
+        self.parts = {
+            w: " ".join(t for t in (word_term(p) for p in splitter.pieces(w)) if t and t != self.term[w])
+            for w in vocab
+        }
+
+    def chunk(self, rng: np.random.Generator) -> tuple[str, str, str]:
+        """(text, terms, parts) of three random windows of three different paragraphs."""
+        picks = rng.choice(len(self.words), size=3, replace=False)
+        words: list[str] = []
+        for p in picks:
+            para = self.words[int(p)]
+            start = int(rng.integers(0, len(para) - WINDOW + 1))
+            words += para[start : start + WINDOW]
+        terms = " ".join(t for t in (self.term[w] for w in words) if t)
+        parts = " ".join(p for p in (self.parts[w] for w in words) if p)
+        return " ".join(words), terms, parts
+
+
+def build(data_dir: Path, n: int, paras: Paragraphs, real: np.ndarray, embedder_id: str) -> dict[str, Any]:
+    """SQLite rows, the FTS5 table and a Tantivy generation over the same chunks, and an IVF/flat FAISS file."""
+    if data_dir.exists():
+        shutil.rmtree(data_dir)
+    data_dir.mkdir(parents=True)
+    rng = np.random.default_rng(7)
+    places = sorted(municipalities().items())
+    store = Store(data_dir / "broker.sqlite3")
+    store.conn.execute("PRAGMA cache_size=-262144")
+    settings = Settings(data_dir=data_dir)
+    timing: dict[str, float] = {"sqlite_s": 0.0, "vocabulary_s": 0.0, "fts5_s": 0.0}
+    lexical: list[LexicalDoc] = []
+    with store.write() as conn:
+        store.set_meta("embedder_spec", settings.embedder)
+        store.set_meta("embedder_id", embedder_id)
+        store.set_meta("embedder_dim", str(real.shape[1]))
+        store.set_meta(ANALYZER_KEY, ANALYZER_VERSION)
+        create_fts5(store)
+        for start in range(0, n, BATCH):
+            docs, sources, chunks, fts = [], [], [], []
+            for i in range(start, min(n, start + BATCH)):
+                text, terms, parts = paras.chunk(rng)
+                d = i // 3
+                doc_id = f"s{d:015x}"
+                if i % 3 == 0:
+                    municipality, region = places[d % len(places)]
+                    year = 2015 + d % 11
+                    docs.append(
+                        (doc_id, "Dagsordenpunkt", municipality, region, "dagsorden", year, "da", 1, doc_id)
+                    )
+                    sources.append((doc_id, f"/bench/{doc_id}.txt", "", doc_id, 1, 0.0))
+                key = hashlib.sha256(f"b{i}".encode()).hexdigest()
+                chunks.append((i + 1, doc_id, i % 3, text, 1, 1, "", key))
+                fts.append((i + 1, (terms, parts)))
+                lexical.append(
+                    LexicalDoc(i + 1, terms, parts, doc_id, municipality, region, "dagsorden", "da", year)
+                )
+            began = time.perf_counter()
+            conn.executemany(
+                "INSERT INTO documents(doc_id, title, municipality, region, doc_type, year, language, page_count, "
+                "content_hash, internal, added_at) VALUES (?,?,?,?,?,?,?,?,?,0,0)",
+                docs,
+            )
+            conn.executemany(
+                "INSERT INTO sources(doc_id, path, record_id, file_hash, size, mtime) VALUES (?,?,?,?,?,?)",
+                sources,
+            )
+            conn.executemany("INSERT INTO chunks VALUES (?,?,?,?,?,?,?,?)", chunks)
+            timing["sqlite_s"] += time.perf_counter() - began
+            began = time.perf_counter()
+            put_fts5(store, fts)
+            timing["fts5_s"] += time.perf_counter() - began
+            began = time.perf_counter()
+            store.put_lexical(fts)  # entries and vocabulary per visibility: both engines read them
+            timing["vocabulary_s"] += time.perf_counter() - began
+        began = time.perf_counter()
+        write_generation(data_dir, 1, add=lexical)
+        commit_lexical(store, 1)
+        timing["tantivy_s"] = time.perf_counter() - began
+        del lexical
+        began = time.perf_counter()
+        vectors = resample(real, n, np.random.default_rng(5))
+        index = VectorIndex.build(
+            np.arange(1, n + 1, dtype=np.int64), vectors, kind="auto", ann_threshold=settings.ann_threshold
+        )
+        index.save(vectors_path(data_dir, 1))
+        commit_generation(store, 1)
+        timing["faiss_s"] = time.perf_counter() - began
+    began = time.perf_counter()
+    store.conn.execute("INSERT INTO chunks_fts(chunks_fts) VALUES ('optimize')")  # as a long-lived index is
+    timing["fts5_s"] += time.perf_counter() - began
+    store.close()
+    return {k: round(v, 1) for k, v in timing.items()} | {"vector_index": index.kind}
+
+
+def disk_mb(data_dir: Path) -> dict[str, float]:
+    store = Store(data_dir / "broker.sqlite3")
+    try:
+        pages = store.conn.execute("SELECT sum(pgsize) FROM dbstat WHERE name LIKE 'chunks_fts%'").fetchone()[
+            0
+        ]
+    except Exception:  # dbstat is not compiled into every SQLite
+        pages = None
+    store.close()
+    tantivy = sum(p.stat().st_size for p in lexical_path(data_dir, 1).iterdir() if p.is_file())
+    return {
+        "fts5": round((pages or 0) / 1024**2, 1) if pages is not None else -1.0,
+        "tantivy": round(tantivy / 1024**2, 1),
+        "sqlite_total": round((data_dir / "broker.sqlite3").stat().st_size / 1024**2, 1),
+    }
+
+
+def latency(engine: Engine, queries: list[str]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    began = time.perf_counter()
+    engine.search("kvalitetsstandard", k=10, mode="hybrid")
+    out["first_search_ms"] = round((time.perf_counter() - began) * 1000, 1)
+    half = len(queries) // 2
+    for mode, part in (("lexical", queries[:half]), ("hybrid", queries[half:])):
+        clear_query_cache(engine.embedder)
+        timings = Timings()
+        for q in part:
+            timings.add(timed(engine.search, q, k=10, mode=mode)[0])
+        out[mode] = timings.summary()
+    retrieval = Timings()  # the lexical retriever alone: the query plan and the ranked ids, no hits built
+    for q in queries[:half]:
+        with engine.store.snapshot():
+            retrieval.add(timed(engine.rank, q, None, mode="lexical", filters=None, depth=10)[0])
+    out["lexical_retrieval_only"] = retrieval.summary()
+    return out
+
+
+def run(work: Path, sizes: list[int], queries: int) -> dict[str, Any]:
+    greve = greve_path()
+    if greve is None:
+        log("lexical engines: the Greve export is absent; skipped")
+        return {"skipped": "greve_dagsordener.jsonl absent"}
+    paras = Paragraphs(greve)
+    demo = work / "demo"
+    embedder = E5Embedder(threads=1)
+    if not (demo / "broker.sqlite3").is_file():
+        from broker.indexing import sync
+
+        sync([Path(__file__).resolve().parents[1] / "corpus"], Settings(data_dir=demo), embedder)
+    store = Store(demo / "broker.sqlite3")
+    real = np.vstack(
+        [np.frombuffer(b, dtype=np.float32) for (b,) in store.conn.execute("SELECT vector FROM vectors")]
+    )
+    store.close()
+    rng = np.random.default_rng(3)
+    titles = [paras.titles[int(i)] for i in rng.permutation(len(paras.titles))]
+    result: dict[str, Any] = {"machine_start": machine(), "paragraphs": len(paras.words), "runs": []}
+    for n in sizes:
+        data = work / f"lexical-{n}"
+        log(f"lexical engines: building {n:,} chunks")
+        built = build(data, n, paras, real, embedder.id)
+        run_out: dict[str, Any] = {"chunks": n, "build": built, "disk_mb": disk_mb(data)}
+        for name, cls in (("tantivy", Engine), ("fts5", Fts5Engine)):
+            used = titles[: queries if name == "tantivy" or n < 1_000_000 else min(queries, 60)]
+            titles = titles[len(used) :] + titles[: len(used)]  # every engine gets queries new to it
+            log(f"lexical engines: {name} at {n:,} ({len(used)} queries), load {machine()['load_average']}")
+            engine = cls(Settings(data_dir=data), embedder=embedder)
+            try:
+                run_out[name] = latency(engine, used)
+            finally:
+                engine.close()
+        run_out["load_average_end"] = machine()["load_average"]
+        result["runs"].append(run_out)
+        shutil.rmtree(data)
+        log(json.dumps(run_out))
+    result["machine_end"] = machine()
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="100000,1000000")
+    parser.add_argument("--queries", type=int, default=100)
+    parser.add_argument("--work", type=Path, default=RESULTS / "tmp")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    write_json("lexical_engines", run(args.work, sizes, args.queries), RESULTS)
+
+
+if __name__ == "__main__":
+    main()
