@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import shutil
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -166,12 +167,29 @@ def small_engine(small_index: tuple[Settings, Path], e5: Embedder) -> Iterator[E
     engine.close()
 
 
+def copy_index(source: Path, target: Path) -> None:
+    """Copy a data directory that is open in this process: the database through SQLite's backup API.
+
+    Copying the database file with plain open/close would drop this process's POSIX locks on it (closing any
+    descriptor of a file releases them all), so another process could then take it for the last connection and
+    delete the shared-memory file under the open ones ("disk I/O error" later)."""
+    shutil.copytree(source, target, ignore=shutil.ignore_patterns("write.lock", "*.lock", "broker.sqlite3*"))
+    if (source / "broker.sqlite3").exists():
+        src = sqlite3.connect(source / "broker.sqlite3")
+        dst = sqlite3.connect(target / "broker.sqlite3")
+        try:
+            src.backup(dst)
+        finally:
+            dst.close()
+            src.close()
+
+
 @pytest.fixture
 def private_index(small_index: tuple[Settings, Path], tmp_path: Path) -> tuple[Settings, Path]:
     """A copy of the small index and its corpus that a test may change; vectors come from the cache."""
     settings, corpus = small_index
     data = tmp_path / "data"
-    shutil.copytree(settings.data_dir, data, ignore=shutil.ignore_patterns("write.lock"))
+    copy_index(settings.data_dir, data)
     copy = tmp_path / "corpus"
     shutil.copytree(corpus, copy)  # keeps mtimes, so an unchanged file stays unchanged
     store = Store(data / "broker.sqlite3")

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from tests.conftest import copy_index
 
 ROOT = Path(__file__).resolve().parents[2]
 ENGLISH = re.compile(
@@ -89,9 +90,7 @@ def test_search_help_shows_defaults_and_value_labels_in_danish() -> None:
 def test_no_index_names_the_folder_and_points_to_the_demo_index(
     small_index: tuple[Settings, Path], tmp_path: Path
 ) -> None:
-    shutil.copytree(
-        small_index[0].data_dir, tmp_path / "data" / "demo", ignore=shutil.ignore_patterns("*.lock")
-    )
+    copy_index(small_index[0].data_dir, tmp_path / "data" / "demo")
     done = broker("search", "familiebehandling", cwd=tmp_path)
     assert done.returncode == 4
     line = done.stderr.strip()

@@ -28,6 +28,7 @@ from index.embed import Embedder
 from index.store import Store
 from index.verify import check_consistency
 from tests.api.conftest import free_port, serve
+from tests.conftest import copy_index
 from tests.hardening.conftest import ADMIN, with_keys
 
 pytestmark = pytest.mark.slow
@@ -221,7 +222,7 @@ def test_a_data_directory_the_service_user_may_not_write(
     shared = Path(tempfile.mkdtemp(prefix="broker-ro-", dir="/tmp"))
     try:
         data = shared / "data"
-        shutil.copytree(private_index[0].data_dir, data, ignore=shutil.ignore_patterns("write.lock"))
+        copy_index(private_index[0].data_dir, data)
         new_file = shared / "notat.txt"
         new_file.write_text(NEW_TEXT, encoding="utf-8")
         for path in [shared, *shared.rglob("*")]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,7 @@ from api.app import create_app
 from core.settings import Settings
 from index.embed import Embedder
 from tests.api.conftest import LiveServer, serve
+from tests.conftest import copy_index
 from tests.hardening.conftest import ADMIN, with_keys
 
 pytestmark = pytest.mark.slow
@@ -41,7 +41,7 @@ def admin_live(
 ) -> Iterator[LiveServer]:
     """A server over a private copy of the small index, for the operations that change something."""
     data = tmp_path_factory.mktemp("fuzz") / "data"
-    shutil.copytree(small_index[0].data_dir, data, ignore=shutil.ignore_patterns("write.lock"))
+    copy_index(small_index[0].data_dir, data)
     with serve(with_keys(Settings(data_dir=data), upload_max_mb=0.5, upload_parse_timeout_s=5), e5) as server:
         yield server
 

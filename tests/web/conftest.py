@@ -22,6 +22,7 @@ from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
 from tests.api.conftest import LiveServer, serve
+from tests.conftest import copy_index
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -58,7 +59,7 @@ def web_index(
     settings, corpus = small_index
     root = tmp_path_factory.mktemp("web")
     data, copy = root / "data", root / "corpus"
-    shutil.copytree(settings.data_dir, data, ignore=shutil.ignore_patterns("write.lock"))
+    copy_index(settings.data_dir, data)
     shutil.copytree(corpus, copy)  # keeps mtimes: the copied files stay unchanged
     store = Store(data / "broker.sqlite3")
     with store.write() as conn:
