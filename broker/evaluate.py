@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from broker.search import MODES, Engine
 from core.errors import InvalidQuery
 from core.types import SearchFilters, Source
 from index.embed import clear_query_cache
+
+T = TypeVar("T")
 
 
 @dataclass
@@ -24,35 +27,49 @@ class JudgedQuery:
     kind: str | None = None
 
 
-def load_queries(path: Path) -> list[JudgedQuery]:
-    """Read a JSON Lines query set; a malformed line is an error naming the line."""
+def read_judged(
+    path: Path, parse: Callable[[dict[str, Any]], T], *, file: str, invalid: str, none: str
+) -> list[tuple[int, T]]:
+    """The items of a JSON Lines file of judgements with their line numbers, each line read by `parse`.
+
+    An unreadable file, a malformed line (named: "<file>, linje 7: ugyldig opgave (…)") or a file without
+    items is an InvalidQuery; `file`, `invalid` and `none` are the Danish words for what the file holds."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
-        raise InvalidQuery(f"Kan ikke læse forespørgselsfilen {path}: {exc.strerror}") from exc
-    queries: list[JudgedQuery] = []
+        raise InvalidQuery(f"Kan ikke læse {file} {path}: {exc.strerror}") from exc
+    items: list[tuple[int, T]] = []
     for number, line in enumerate(lines, 1):
         if not line.strip():
             continue
         try:
-            item = json.loads(line)
-            relevant = item["relevant"]
-            if isinstance(relevant, list):
-                relevant = {entry: 1 for entry in relevant}
-            filters = SearchFilters(**item.get("filters", {}))
-            queries.append(
-                JudgedQuery(
-                    str(item["query"]),
-                    {str(k): int(v) for k, v in relevant.items()},
-                    filters,
-                    item.get("kind"),
-                )
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InvalidQuery(f"{path}, linje {number}: ugyldig forespørgsel ({exc}).") from exc
-    if not queries:
-        raise InvalidQuery(f"{path} indeholder ingen forespørgsler.")
-    return queries
+            items.append((number, parse(json.loads(line))))
+        except (ValueError, KeyError, TypeError, AttributeError, InvalidQuery) as exc:
+            detail = exc.message if isinstance(exc, InvalidQuery) else str(exc)
+            raise InvalidQuery(f"{path}, linje {number}: {invalid} ({detail}).") from exc
+    if not items:
+        raise InvalidQuery(f"{path} indeholder ingen {none}.")
+    return items
+
+
+def _judged_query(item: dict[str, Any]) -> JudgedQuery:
+    relevant = item["relevant"]
+    if isinstance(relevant, list):
+        relevant = {entry: 1 for entry in relevant}
+    return JudgedQuery(
+        str(item["query"]),
+        {str(k): int(v) for k, v in relevant.items()},
+        SearchFilters(**item.get("filters", {})),
+        item.get("kind"),
+    )
+
+
+def load_queries(path: Path) -> list[JudgedQuery]:
+    """Read a JSON Lines query set; a malformed line is an error naming the line."""
+    judged = read_judged(
+        path, _judged_query, file="forespørgselsfilen", invalid="ugyldig forespørgsel", none="forespørgsler"
+    )
+    return [query for _, query in judged]
 
 
 def matches(entry: str, source: Source) -> bool:

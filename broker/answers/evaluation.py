@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from broker.answers.extractive import Answerer
-from broker.evaluate import matches, percentile
+from broker.evaluate import matches, percentile, read_judged
 from core.errors import InvalidQuery
 from core.types import Answer, Citation
 from index.store import Store
@@ -44,33 +43,25 @@ class AnswerCase:
         return self.kind == OFF_TOPIC
 
 
+def _answer_case(item: dict[str, Any]) -> AnswerCase:
+    return AnswerCase(
+        question=str(item["question"]),
+        kind=str(item.get("kind", "")),
+        facts=[[str(a) for a in alternatives] for alternatives in item.get("facts", [])],
+        sources=[SourcePage(str(s["doc"]), int(s["page"])) for s in item.get("sources", [])],
+        need=int(item["need"]) if item.get("need") is not None else None,
+    )
+
+
 def load_answer_cases(path: Path) -> list[AnswerCase]:
     """Read a JSON Lines answer set; a malformed line is an error naming the line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InvalidQuery(f"Kan ikke læse spørgsmålsfilen {path}: {exc.strerror}") from exc
-    cases: list[AnswerCase] = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            case = AnswerCase(
-                question=str(item["question"]),
-                kind=str(item.get("kind", "")),
-                facts=[[str(a) for a in alternatives] for alternatives in item.get("facts", [])],
-                sources=[SourcePage(str(s["doc"]), int(s["page"])) for s in item.get("sources", [])],
-                need=int(item["need"]) if item.get("need") is not None else None,
-            )
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise InvalidQuery(f"{path}, linje {number}: ugyldigt spørgsmål ({exc}).") from exc
+    judged = read_judged(
+        path, _answer_case, file="spørgsmålsfilen", invalid="ugyldigt spørgsmål", none="spørgsmål"
+    )
+    for number, case in judged:
         if not case.off_topic and (not case.facts or not case.sources):
             raise InvalidQuery(f"{path}, linje {number}: et spørgsmål skal have fakta og kilder.")
-        cases.append(case)
-    if not cases:
-        raise InvalidQuery(f"{path} indeholder ingen spørgsmål.")
-    return cases
+    return [case for _, case in judged]
 
 
 def normalise(text: str) -> str:

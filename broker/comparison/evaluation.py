@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from broker.comparison.aspects import choose_aspects, fold
 from broker.comparison.matrix import Floors, compare_matrix
-from broker.evaluate import matches
+from broker.evaluate import matches, read_judged
 from broker.search import Engine
-from core.errors import InvalidQuery
 from core.types import Source
 from language.filters import resolve_municipality
 
@@ -46,30 +44,21 @@ def _expected(value: Any) -> ExpectedCell | None:
     )
 
 
+def _compare_task(item: dict[str, Any]) -> CompareTask:
+    kommuner = [resolve_municipality(k) for k in item["kommuner"]]
+    cells: dict[str, dict[str, ExpectedCell | None]] = {}
+    for aspect, row in item["cells"].items():
+        name = choose_aspects([aspect])[0].name
+        cells[name] = {resolve_municipality(k): _expected(v) for k, v in row.items()}
+    return CompareTask(str(item["topic"]), kommuner, cells)
+
+
 def load_compare_tasks(path: Path) -> list[CompareTask]:
     """Read a JSON Lines task file; a malformed line, an unknown aspect or municipality names the line."""
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except OSError as exc:
-        raise InvalidQuery(f"Kan ikke læse sammenligningsfilen {path}: {exc.strerror}") from exc
-    tasks = []
-    for number, line in enumerate(lines, 1):
-        if not line.strip():
-            continue
-        try:
-            item = json.loads(line)
-            kommuner = [resolve_municipality(k) for k in item["kommuner"]]
-            cells: dict[str, dict[str, ExpectedCell | None]] = {}
-            for aspect, row in item["cells"].items():
-                name = choose_aspects([aspect])[0].name
-                cells[name] = {resolve_municipality(k): _expected(v) for k, v in row.items()}
-            tasks.append(CompareTask(str(item["topic"]), kommuner, cells))
-        except (ValueError, KeyError, TypeError, AttributeError, InvalidQuery) as exc:
-            detail = exc.message if isinstance(exc, InvalidQuery) else str(exc)
-            raise InvalidQuery(f"{path}, linje {number}: ugyldig opgave ({detail}).") from exc
-    if not tasks:
-        raise InvalidQuery(f"{path} indeholder ingen opgaver.")
-    return tasks
+    judged = read_judged(
+        path, _compare_task, file="sammenligningsfilen", invalid="ugyldig opgave", none="opgaver"
+    )
+    return [task for _, task in judged]
 
 
 def cell_is_right(expected: ExpectedCell, passage: dict[str, Any], sources: list[Source]) -> bool:
