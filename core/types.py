@@ -154,6 +154,19 @@ class SearchFilters:
             or self.doc_ids
         )
 
+    def memberships(self) -> list[tuple[str, list[str], bool]]:
+        """(document field, allowed values, negated) for each value filter that is set: the one mapping of
+        filters to fields, for every retriever that applies them (years and internal are apart)."""
+        wanted = (
+            ("municipality", self.kommuner, False),
+            ("municipality", self.exclude_kommuner, True),
+            ("region", self.regions, False),
+            ("doc_type", self.types, False),
+            ("language", self.languages, False),
+            ("doc_id", self.doc_ids, False),
+        )
+        return [(name, list(values), negated) for name, values, negated in wanted if values]
+
 
 @dataclass
 class Hit:

@@ -18,6 +18,33 @@ CREATE TABLE IF NOT EXISTS vectors (
 """
 
 
+def read_vectors(
+    conn: sqlite3.Connection, embedder: str, hashes: Iterable[str], dim: int
+) -> dict[str, np.ndarray]:
+    """Vectors of a `vectors` table (the index's own or a shared cache) by text hash, of the right size only."""
+    wanted = list(dict.fromkeys(hashes))
+    found: dict[str, np.ndarray] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+        part = wanted[start : start + 500]
+        marks = ",".join("?" * len(part))
+        for text_hash, blob in conn.execute(
+            f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
+            [embedder, *part],
+        ):
+            vec = np.frombuffer(blob, dtype=np.float32)
+            if vec.shape[0] == dim:
+                found[text_hash] = vec
+    return found
+
+
+def write_vectors(conn: sqlite3.Connection, embedder: str, vectors: dict[str, np.ndarray]) -> None:
+    """Store vectors in a `vectors` table, replacing any of the same embedder and text hash."""
+    conn.executemany(
+        "INSERT OR REPLACE INTO vectors(embedder, text_hash, vector) VALUES (?, ?, ?)",
+        ((embedder, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
+    )
+
+
 class SharedVectorCache:
     """Vectors keyed by embedder id and text hash in one SQLite file (e.g. for test runs and rebuilds).
 
@@ -38,24 +65,12 @@ class SharedVectorCache:
             self._conn = None
 
     def get(self, embedder: str, hashes: Iterable[str], dim: int) -> dict[str, np.ndarray]:
-        found: dict[str, np.ndarray] = {}
         if self._conn is None:
-            return found
-        wanted = list(dict.fromkeys(hashes))
+            return {}
         try:
-            for start in range(0, len(wanted), 500):
-                part = wanted[start : start + 500]
-                marks = ",".join("?" * len(part))
-                for text_hash, blob in self._conn.execute(
-                    f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
-                    [embedder, *part],
-                ):
-                    vec = np.frombuffer(blob, dtype=np.float32)
-                    if vec.shape[0] == dim:
-                        found[text_hash] = vec
+            return read_vectors(self._conn, embedder, hashes, dim)
         except sqlite3.Error:
             return {}
-        return found
 
     def put(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
         if self._conn is None or not vectors:
@@ -63,10 +78,7 @@ class SharedVectorCache:
         try:
             with self._conn:
                 self._conn.execute("BEGIN")
-                self._conn.executemany(
-                    "INSERT OR REPLACE INTO vectors(embedder, text_hash, vector) VALUES (?, ?, ?)",
-                    ((embedder, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
-                )
+                write_vectors(self._conn, embedder, vectors)
         except sqlite3.Error:
             pass
 

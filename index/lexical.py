@@ -279,18 +279,8 @@ def filter_clauses(
 
     excluded = sorted(set(exclude_doc_ids))
     if filters is not None:
-        if filters.kommuner:
-            members("municipality", filters.kommuner)
-        if filters.exclude_kommuner:
-            members("municipality", filters.exclude_kommuner, tantivy.Occur.MustNot)
-        if filters.regions:
-            members("region", filters.regions)
-        if filters.types:
-            members("doc_type", filters.types)
-        if filters.languages:
-            members("language", filters.languages)
-        if filters.doc_ids:
-            members("doc_id", filters.doc_ids)
+        for name, values, negated in filters.memberships():
+            members(name, values, tantivy.Occur.MustNot if negated else tantivy.Occur.Must)
         if filters.year_from is not None or filters.year_to is not None:
             years = tantivy.Query.range_query(
                 SCHEMA, "year", tantivy.FieldType.Integer, filters.year_from, filters.year_to

@@ -17,6 +17,7 @@ import numpy as np
 from core.errors import BrokerError
 from core.types import Chunk, Document, SearchFilters, Source
 from index import vocabulary, web_state
+from index.embed_cache import read_vectors, write_vectors
 
 SCHEMA_VERSION = 1
 # The lexical index itself is Tantivy (index/lexical.py). Each chunk's lexical entry is kept here as well, so
@@ -138,18 +139,8 @@ def filter_clause(filters: SearchFilters | None, alias: str = "d") -> tuple[str,
         parts.append(f"{alias}.{column} {'NOT ' if negate else ''}IN ({marks})")
         params.extend(values)
 
-    if filters.kommuner:
-        members("municipality", filters.kommuner)
-    if filters.exclude_kommuner:
-        members("municipality", filters.exclude_kommuner, negate=True)
-    if filters.regions:
-        members("region", filters.regions)
-    if filters.types:
-        members("doc_type", filters.types)
-    if filters.languages:
-        members("language", filters.languages)
-    if filters.doc_ids:
-        members("doc_id", filters.doc_ids)
+    for column, values, negate in filters.memberships():
+        members(column, values, negate)
     if filters.year_from is not None:
         parts.append(f"{alias}.year >= ?")
         params.append(filters.year_from)
@@ -732,22 +723,7 @@ class Store:
     # -- vectors (the embedding cache, and the source of truth the FAISS file is built from) ---
 
     def get_vectors(self, embedder: str, hashes: Iterable[str], dim: int) -> dict[str, np.ndarray]:
-        wanted = list(dict.fromkeys(hashes))
-        found: dict[str, np.ndarray] = {}
-        for start in range(0, len(wanted), 500):
-            part = wanted[start : start + 500]
-            marks = ",".join("?" * len(part))
-            for text_hash, blob in self.conn.execute(
-                f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
-                [embedder, *part],
-            ):
-                vec = np.frombuffer(blob, dtype=np.float32)
-                if vec.shape[0] == dim:
-                    found[text_hash] = vec
-        return found
+        return read_vectors(self.conn, embedder, hashes, dim)
 
     def put_vectors(self, embedder: str, vectors: dict[str, np.ndarray]) -> None:
-        self.conn.executemany(
-            "INSERT OR REPLACE INTO vectors(embedder, text_hash, vector) VALUES (?, ?, ?)",
-            ((embedder, h, np.asarray(v, dtype=np.float32).tobytes()) for h, v in vectors.items()),
-        )
+        write_vectors(self.conn, embedder, vectors)
