@@ -272,13 +272,12 @@ class Engine:
     ) -> str | None:
         """Why nothing is shown, when no document has a word of the query and none is close in meaning
         (`relevance_floor`); None when there is something relevant. Call inside a snapshot."""
-        lexical = retrieved.get("lexical") if mode != "dense" else self._lexical(plan, self.scope(filters), 1)
-        if lexical:
-            return None
         dense = retrieved.get("dense") or []
         if dense and dense[0].score >= self.settings.relevance_floor:
             return None
-        return NOTHING_RELEVANT
+        # A dense search asks the lexical index only now, when the meaning alone is not close enough.
+        lexical = retrieved.get("lexical") if mode != "dense" else self._lexical(plan, self.scope(filters), 1)
+        return None if lexical else NOTHING_RELEVANT
 
     def rank(
         self,
