@@ -31,12 +31,16 @@ AMBIGUOUS = frozenset({"Vejen", "Greve", "Odder", "Skive", "Varde", "Lejre", "St
 
 
 @functools.lru_cache(maxsize=1)
+def _rows() -> tuple[dict[str, str], ...]:
+    """The rows of language/data/kommuner.csv (kommune, region, officielt_navn), read once."""
+    text = resources.files("language").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
+    return tuple({k: v.strip() for k, v in row.items()} for row in csv.DictReader(text.splitlines()))
+
+
+@functools.lru_cache(maxsize=1)
 def municipalities() -> dict[str, str]:
     """{municipality: "Region X"} for the 98 municipalities in language/data/kommuner.csv."""
-    text = resources.files("language").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
-    return {
-        row["kommune"].strip(): "Region " + row["region"].strip() for row in csv.DictReader(text.splitlines())
-    }
+    return {row["kommune"]: "Region " + row["region"] for row in _rows()}
 
 
 @functools.lru_cache(maxsize=1)
@@ -48,10 +52,7 @@ def regions() -> tuple[str, ...]:
 @functools.lru_cache(maxsize=1)
 def official_names() -> dict[str, str]:
     """The official names: "København" -> "Københavns Kommune", "Bornholm" -> "Bornholms Regionskommune"."""
-    text = resources.files("language").joinpath("data/kommuner.csv").read_text(encoding="utf-8")
-    return {
-        row["kommune"].strip(): row["officielt_navn"].strip() for row in csv.DictReader(text.splitlines())
-    }
+    return {row["kommune"]: row["officielt_navn"] for row in _rows()}
 
 
 def official_name(municipality: str) -> str:
