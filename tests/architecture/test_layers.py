@@ -31,7 +31,7 @@ def test_an_import_back_up_the_flow_breaks_the_contract(tmp_path: Path) -> None:
             ROOT / package, tmp_path / package, ignore=shutil.ignore_patterns("__pycache__", "static")
         )
     shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
-    store = tmp_path / "index" / "store.py"
+    store = tmp_path / "index" / "store" / "__init__.py"
     store.write_text(store.read_text() + "\nfrom broker import search as _upward  # noqa\n")
 
     done = lint_imports(tmp_path)
