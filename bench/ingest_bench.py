@@ -9,10 +9,11 @@ from typing import Any
 
 from bench.common import CORPUS, greve_path, load_average, log
 from bench.vectors import CountingEmbedder
-from broker.indexing import EMBED_BATCH_COMMIT, passage_text, sync, text_key
+from broker.indexing import sync
 from core.settings import Settings
 from core.types import Chunk, Document
 from index.embed import Embedder
+from index.passages import EMBED_BATCH_COMMIT, passage_text, text_key
 from index.store import Store
 from ingest.pipeline import iter_files
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import hashlib
 import time
@@ -25,39 +24,27 @@ from broker.lexical_sync import (
 from broker.report_views import PUBLIC_VIEW, public_view, visibility
 from core.errors import BadFile, BrokerError, IndexMismatch
 from core.settings import Settings
-from core.types import Chunk, Document, FileFailure, IngestReport
+from core.types import Document, FileFailure, IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
-from index.embed_cache import SharedVectorCache
 from index.generations import (
     commit_generation,
     current_generation,
     current_lexical,
-    next_path,
+    load_current,
     remove_stale,
-    vectors_path,
+    save_vectors,
 )
 from index.lexical import LexicalDoc
 from index.lexical import remove_stale as remove_stale_lexical
-from index.lock import WriteLock
+from index.passages import embed_missing, passage_text, text_key
 from index.store import KnownSource, Store
-from index.writer import storage_errors
+from index.writer import open_writer
 from ingest.pipeline import iter_files, read_documents
 
-EMBED_BATCH_COMMIT = 64  # vectors are saved in small transactions so an interrupted run keeps them
 DELETED_KEY = "deleted_documents"  # doc ids deleted on purpose: a later scan does not bring them back
 INTERNAL_UPLOADS = "internal_uploads"  # paths an internal upload marked before the file became visible
 LAST_INGEST = "last_ingest"  # meta key of the latest run's report, a plain ingest or a re-index
-
-
-def passage_text(doc: Document, chunk: Chunk) -> str:
-    """What the embedder sees for a chunk: its document title and section give the passage its context."""
-    head = " – ".join(part for part in (doc.title, chunk.section) if part)
-    return f"{head}\n{chunk.text}" if head else chunk.text
-
-
-def text_key(text: str) -> str:
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def file_hash(path: Path) -> str:
@@ -84,10 +71,6 @@ def check_embedder(store: Store, spec: str, embedder: Embedder | None = None) ->
             f"Brug samme embedder (BROKER_EMBEDDER={built_with}), eller byg indekset forfra med den nye "
             "i en ny datamappe."
         )
-
-
-def _writer_lock(settings: Settings, locked: bool) -> contextlib.AbstractContextManager[object]:
-    return contextlib.nullcontext() if locked else WriteLock(settings.lock_path)
 
 
 def forget_documents(store: Store, doc_ids: Iterable[str], *, forget: bool = True) -> None:
@@ -136,44 +119,40 @@ def sync(
     leaves the old state in place. A full disk or read-only data directory is a StorageError.
     """
     started = time.perf_counter()
-    with storage_errors(settings.data_dir), _writer_lock(settings, locked):
-        store = Store(settings.db_path)
-        try:
-            with store.write():
-                check_embedder(store, settings.embedder, embedder)
-            report = IngestReport(failed=list(known_failures))
-            with store.snapshot():
-                before = visibility(store)
-            plan = _scan(
-                paths,
-                settings,
-                embedder,
-                store,
-                report,
-                removal_roots,
-                progress,
-                on_file,
-                internal,
-                follow_links,
-            )
-            stage = on_stage or (lambda _: None)
-            stage("scanned")
-            new_docs = _dedupe_new(plan.documents, store)
-            report.embed_seconds, report.chunks_embedded = _embed_missing(
-                new_docs, store, embedder, stage, settings.embed_cache
-            )
-            _apply(plan, new_docs, store, settings, embedder, stage)
-            stage("committed")
-            report.documents = store.counts()["documents"]
-            report.total_seconds = time.perf_counter() - started
-            with store.write():
-                record = {"finished": time.time(), **dataclasses.asdict(report)}
-                record[PUBLIC_VIEW] = public_view(record, visibility(store) | before, store)
-                store.set_json(LAST_INGEST, record)
-                if record_as:
-                    store.set_json(record_as, record)
-        finally:
-            store.close()
+    with open_writer(settings, locked=locked) as store:
+        with store.write():
+            check_embedder(store, settings.embedder, embedder)
+        report = IngestReport(failed=list(known_failures))
+        with store.snapshot():
+            before = visibility(store)
+        plan = _scan(
+            paths,
+            settings,
+            embedder,
+            store,
+            report,
+            removal_roots,
+            progress,
+            on_file,
+            internal,
+            follow_links,
+        )
+        stage = on_stage or (lambda _: None)
+        stage("scanned")
+        new_docs = _dedupe_new(plan.documents, store)
+        report.embed_seconds, report.chunks_embedded = embed_missing(
+            new_docs, store, embedder, stage, settings.embed_cache
+        )
+        _apply(plan, new_docs, store, settings, embedder, stage)
+        stage("committed")
+        report.documents = store.counts()["documents"]
+        report.total_seconds = time.perf_counter() - started
+        with store.write():
+            record = {"finished": time.time(), **dataclasses.asdict(report)}
+            record[PUBLIC_VIEW] = public_view(record, visibility(store) | before, store)
+            store.set_json(LAST_INGEST, record)
+            if record_as:
+                store.set_json(record_as, record)
     return report
 
 
@@ -282,59 +261,6 @@ def _dedupe_new(documents: list[Document], store: Store) -> list[Document]:
     return list(new.values())
 
 
-def _embed_missing(
-    docs: list[Document],
-    store: Store,
-    embedder: Embedder,
-    stage: Callable[[str], None],
-    shared_cache: Path | None = None,
-) -> tuple[float, int]:
-    """Embed chunk texts the cache does not hold yet; saved as they come so a crash loses little.
-
-    Returns the seconds spent embedding and the number of texts new to this index (embedded now or taken
-    from the shared cache, `BROKER_EMBED_CACHE`, which is filled as texts are embedded).
-    """
-    texts = {text_key(t): t for d in docs for t in (passage_text(d, c) for c in d.chunks)}
-    cached = store.get_vectors(embedder.id, texts.keys(), embedder.dim)
-    missing = [(k, t) for k, t in texts.items() if k not in cached]
-    new_here = len(missing)
-    shared = SharedVectorCache(shared_cache) if shared_cache and missing else None
-    try:
-        if shared is not None:
-            found = shared.get(embedder.id, (k for k, _ in missing), embedder.dim)
-            if found:
-                with store.write():
-                    store.put_vectors(embedder.id, found)
-                missing = [(k, t) for k, t in missing if k not in found]
-        seconds = _embed_batches(missing, store, embedder, stage, shared)
-    finally:
-        if shared is not None:
-            shared.close()
-    return seconds, new_here
-
-
-def _embed_batches(
-    missing: list[tuple[str, str]],
-    store: Store,
-    embedder: Embedder,
-    stage: Callable[[str], None],
-    shared: SharedVectorCache | None,
-) -> float:
-    seconds = 0.0
-    for start in range(0, len(missing), EMBED_BATCH_COMMIT):
-        batch = missing[start : start + EMBED_BATCH_COMMIT]
-        began = time.perf_counter()
-        vectors = embedder.embed_passages([t for _, t in batch])
-        seconds += time.perf_counter() - began
-        fresh = {k: v for (k, _), v in zip(batch, vectors, strict=True)}
-        with store.write():
-            store.put_vectors(embedder.id, fresh)
-        if shared is not None:
-            shared.put(embedder.id, fresh)
-        stage("embedded-batch")
-    return seconds
-
-
 def _apply(
     plan: _Plan,
     new_docs: list[Document],
@@ -406,14 +332,7 @@ def _publish(
     publish_lexical(store, settings.data_dir, removed, added_lexical)
     if stage is not None:
         stage("lexical")
-    if removed:
-        index.remove(np.asarray(removed, dtype=np.int64))
-    if added_ids and vectors is not None:
-        index.add(np.asarray(added_ids, dtype=np.int64), vectors)
-    if _wrong_kind(index, settings):
-        index = rebuild_vectors(store, dim, settings)
-    generation, path = next_path(store, settings.data_dir)
-    index.save(path)
+    generation = save_vectors(store, index, settings, dim, removed, added_ids, vectors)
     if stage is not None:
         stage("saved")
     commit_generation(store, generation)
@@ -428,55 +347,20 @@ def remove_documents(
     Doc ids in `forget` are remembered as deleted, so a later scan does not bring their files back.
     Returns the removed chunk ids.
     """
-    with storage_errors(settings.data_dir), _writer_lock(settings, locked):
-        store = Store(settings.db_path)
-        try:
-            generation = 0
-            with store.write():
-                dim = int(store.get_meta("embedder_dim", "0") or 0)
-                index = load_current(store, settings.data_dir, dim, settings)
-                removed: list[int] = []
-                for doc_id in doc_ids:
-                    removed += store.delete_document(doc_id)
-                forget_documents(store, forget)
-                if removed:
-                    if lexical_outdated(store, settings.data_dir):  # rebuilt without the removed chunks
-                        rebuild_lexical(store, settings.data_dir)
-                    generation = _publish(store, index, settings, dim, removed)
-            if generation:
-                remove_stale(settings.data_dir, generation)
-                remove_stale_lexical(settings.data_dir, current_lexical(store))
-        finally:
-            store.close()
+    with open_writer(settings, locked=locked) as store:
+        generation = 0
+        with store.write():
+            dim = int(store.get_meta("embedder_dim", "0") or 0)
+            index = load_current(store, settings.data_dir, dim, settings)
+            removed: list[int] = []
+            for doc_id in doc_ids:
+                removed += store.delete_document(doc_id)
+            forget_documents(store, forget)
+            if removed:
+                if lexical_outdated(store, settings.data_dir):  # rebuilt without the removed chunks
+                    rebuild_lexical(store, settings.data_dir)
+                generation = _publish(store, index, settings, dim, removed)
+        if generation:
+            remove_stale(settings.data_dir, generation)
+            remove_stale_lexical(settings.data_dir, current_lexical(store))
     return removed
-
-
-def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:
-    """The index grew past (or shrank well below) the size where the other kind is the better choice."""
-    if settings.index_kind != "auto":
-        return index.kind != settings.index_kind
-    if index.kind == "flat":
-        return len(index) >= settings.ann_threshold
-    return len(index) < settings.ann_threshold // 2
-
-
-def load_current(store: Store, data_dir: Path, dim: int, settings: Settings) -> VectorIndex:
-    """The committed vector index; rebuilt from the stored vectors when its file is missing or unreadable."""
-    generation = current_generation(store)
-    if generation > 0:
-        try:
-            return VectorIndex.load(vectors_path(data_dir, generation))
-        except Exception:  # a missing or damaged file is rebuilt below from the system of record
-            pass
-    return rebuild_vectors(store, dim, settings)
-
-
-def rebuild_vectors(store: Store, dim: int, settings: Settings) -> VectorIndex:
-    """Build the FAISS index from the database alone, no embedding needed."""
-    ids, keys = store.chunk_hashes()
-    embedder_id = store.get_meta("embedder_id") or ""
-    if len(ids) == 0:
-        return VectorIndex.create(dim, kind="flat")
-    found = store.get_vectors(embedder_id, keys, dim)
-    vectors = np.vstack([found[k] for k in keys]).astype(np.float32)
-    return VectorIndex.build(ids, vectors, kind=settings.index_kind, ann_threshold=settings.ann_threshold)

@@ -13,7 +13,6 @@ import numpy as np
 
 from broker.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
 from broker.fusion import fuse_convex
-from broker.indexing import load_current
 from broker.lexical_sync import LEXICAL_STAMP_KEY, keep_whole
 from core.errors import IndexMismatch, IndexMissing, InvalidQuery
 from core.settings import Settings
@@ -21,7 +20,7 @@ from core.types import Hit, SearchFilters, SearchResult
 from index.dense import VectorIndex
 from index.embed import Embedder, load_embedder
 from index.fts import highlight_terms, match_expression, without_heading
-from index.generations import current_generation, current_lexical
+from index.generations import current_generation, current_lexical, load_current
 from index.lexical import LexicalIndex, build_query, lexical_path
 from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
 from index.store import ChunkRow, Store

@@ -8,7 +8,9 @@ from pathlib import Path
 
 import numpy as np
 
-_SCHEMA = """
+# The same table in an index's database (index/store/db.py) and in the shared cache, so one reader and one
+# writer serve both.
+VECTORS_SCHEMA = """
 CREATE TABLE IF NOT EXISTS vectors (
     embedder TEXT NOT NULL,
     text_hash TEXT NOT NULL,
@@ -59,7 +61,7 @@ class SharedVectorCache:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
             conn.execute("PRAGMA journal_mode=WAL")
-            conn.executescript(_SCHEMA)
+            conn.executescript(VECTORS_SCHEMA)
             self._conn = conn
         except (OSError, sqlite3.Error):
             self._conn = None

@@ -1,12 +1,17 @@
-"""Generations of the derived indexes (FAISS file, Tantivy directory): a writer publishes new ones in its
-transaction; readers load the committed ones."""
+"""Generations of the derived indexes (FAISS file, Tantivy directory) and the FAISS file's lifecycle: a writer
+saves and publishes new ones in its transaction; readers load the committed ones."""
 
 from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
+
+from core.settings import Settings
+from index.dense import VectorIndex
 from index.store import Store
 
 GENERATION_KEY = "vectors_generation"
@@ -56,3 +61,56 @@ def current_lexical(store: Store) -> int:
 def commit_lexical(store: Store, generation: int) -> None:
     """Record the new lexical generation; call inside the write transaction that changed the chunks."""
     store.set_meta(LEXICAL_KEY, str(generation))
+
+
+def load_current(store: Store, data_dir: Path, dim: int, settings: Settings) -> VectorIndex:
+    """The committed vector index; rebuilt from the stored vectors when its file is missing or unreadable."""
+    generation = current_generation(store)
+    if generation > 0:
+        try:
+            return VectorIndex.load(vectors_path(data_dir, generation))
+        except Exception:  # a missing or damaged file is rebuilt below from the system of record
+            pass
+    return rebuild_vectors(store, dim, settings)
+
+
+def rebuild_vectors(store: Store, dim: int, settings: Settings) -> VectorIndex:
+    """Build the FAISS index from the database alone, no embedding needed."""
+    ids, keys = store.chunk_hashes()
+    embedder_id = store.get_meta("embedder_id") or ""
+    if len(ids) == 0:
+        return VectorIndex.create(dim, kind="flat")
+    found = store.get_vectors(embedder_id, keys, dim)
+    vectors = np.vstack([found[k] for k in keys]).astype(np.float32)
+    return VectorIndex.build(ids, vectors, kind=settings.index_kind, ann_threshold=settings.ann_threshold)
+
+
+def save_vectors(
+    store: Store,
+    index: VectorIndex,
+    settings: Settings,
+    dim: int,
+    removed: Sequence[int],
+    added_ids: Sequence[int] = (),
+    vectors: np.ndarray | None = None,
+) -> int:
+    """Apply the chunk changes to the vectors and save them as the next generation's file; call inside the
+    write. Returns that generation, which the caller records with `commit_generation` in the same write."""
+    if removed:
+        index.remove(np.asarray(removed, dtype=np.int64))
+    if added_ids and vectors is not None:
+        index.add(np.asarray(added_ids, dtype=np.int64), vectors)
+    if _wrong_kind(index, settings):
+        index = rebuild_vectors(store, dim, settings)
+    generation, path = next_path(store, settings.data_dir)
+    index.save(path)
+    return generation
+
+
+def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:
+    """The index grew past (or shrank well below) the size where the other kind is the better choice."""
+    if settings.index_kind != "auto":
+        return index.kind != settings.index_kind
+    if index.kind == "flat":
+        return len(index) >= settings.ann_threshold
+    return len(index) < settings.ann_threshold // 2

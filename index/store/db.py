@@ -12,6 +12,7 @@ from typing import Any
 
 from core.errors import BrokerError, IndexMissing
 from index import vocabulary
+from index.embed_cache import VECTORS_SCHEMA
 
 SCHEMA_VERSION = 1
 # The lexical index itself is Tantivy (index/lexical.py). Each chunk's lexical entry is kept here as well, so
@@ -73,14 +74,8 @@ CREATE TABLE IF NOT EXISTS registered_sources (
     internal INTEGER NOT NULL DEFAULT 0,
     added_at REAL NOT NULL
 );
-CREATE TABLE IF NOT EXISTS vectors (
-    embedder TEXT NOT NULL,
-    text_hash TEXT NOT NULL,
-    vector BLOB NOT NULL,
-    PRIMARY KEY (embedder, text_hash)
-) WITHOUT ROWID;
 """
-    + f"{ENTRIES_SCHEMA};\n{vocabulary.SCHEMA};\n"
+    + f"{VECTORS_SCHEMA}{ENTRIES_SCHEMA};\n{vocabulary.SCHEMA};\n"
 )
 
 
