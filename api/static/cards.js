@@ -1,7 +1,7 @@
 // Passages and documents as cards, shared by the search, ask, compare and document views.
 
 import { errorView } from "./key.js";
-import { api, documentPath, fileUrl, isAbort } from "./api.js";
+import { api, documentPath, fileUrl } from "./api.js";
 import {
   excerpt,
   h,
@@ -14,6 +14,7 @@ import {
   snippet,
   typeLabel,
 } from "./dom.js";
+import { isAbort } from "./request.js";
 import { documentPage } from "./state.js";
 
 let counter = 0;
