@@ -2,7 +2,7 @@
 
 import { errorView } from "./key.js";
 import { api, getMunicipalities } from "./api.js";
-import { municipalityCard, openAtPage, placeLabel, viewerLink } from "./cards.js";
+import { exampleIntro, municipalityCard, openAtPage, placeLabel, viewerLink } from "./cards.js";
 import { announce, h, loading, municipalityBadge, notice, replace, reveal, sectionLabel } from "./dom.js";
 import { latest } from "./request.js";
 import { navigate } from "./router.js";
@@ -105,22 +105,12 @@ function run(state, key) {
 function renderIntro() {
   replace(
     els.output,
-    h(
-      "div",
-      { class: "intro" },
-      h("h2", { class: "intro-title" }, "Stil et spørgsmål om praksis"),
-      h(
-        "p",
-        null,
-        "Svaret bygges af sætninger fra de mest relevante dokumenter, og hver sætning henviser til sin kilde. Nedenunder ser du de bedste passager fra hver kommune side om side.",
-      ),
-      h("p", { class: "intro-label", id: "ask-examples-label" }, "Prøv fx:"),
-      h(
-        "ul",
-        { class: "example-list", "aria-labelledby": "ask-examples-label" },
-        EXAMPLES.map((text) => h("li", null, h("a", { class: "example", href: urlFor({ view: "ask", q: text }), "data-route": true }, text))),
-      ),
-    ),
+    exampleIntro({
+      view: "ask",
+      title: "Stil et spørgsmål om praksis",
+      text: "Svaret bygges af sætninger fra de mest relevante dokumenter, og hver sætning henviser til sin kilde. Nedenunder ser du de bedste passager fra hver kommune side om side.",
+      examples: EXAMPLES,
+    }),
   );
 }
 

@@ -1,10 +1,10 @@
 // The search view's main column: the summary line, the hits (ranked or per municipality), no results, errors.
 
-import { hitCard } from "./cards.js";
+import { exampleIntro, hitCard } from "./cards.js";
 import { hasFilters, noFilters } from "./chips.js";
 import { announce, formatNumber, h, municipalityLabel, notice, plural, replace } from "./dom.js";
 import { errorView } from "./key.js";
-import { sameName, urlFor } from "./state.js";
+import { sameName } from "./state.js";
 
 const EXAMPLES = [
   "familiebehandling i hjemmet",
@@ -23,22 +23,12 @@ export function renderIntro(view) {
   replace(els.yearList);
   replace(
     els.results,
-    h(
-      "div",
-      { class: "intro" },
-      h("h2", { class: "intro-title" }, "Hvordan gør andre kommuner?"),
-      h(
-        "p",
-        null,
-        "Skriv et emne, en indsats eller en paragraf. Resultaterne viser kommune, dokumenttype, år, side og afsnit, så du hurtigt kan finde og sammenligne praksis.",
-      ),
-      h("p", { class: "intro-label", id: "examples-label" }, "Prøv fx:"),
-      h(
-        "ul",
-        { class: "example-list", "aria-labelledby": "examples-label" },
-        EXAMPLES.map((text) => h("li", null, h("a", { class: "example", href: urlFor({ view: "search", q: text }), "data-route": true }, text))),
-      ),
-      h(
+    exampleIntro({
+      view: "search",
+      title: "Hvordan gør andre kommuner?",
+      text: "Skriv et emne, en indsats eller en paragraf. Resultaterne viser kommune, dokumenttype, år, side og afsnit, så du hurtigt kan finde og sammenligne praksis.",
+      examples: EXAMPLES,
+      more: h(
         "dl",
         { class: "mode-help" },
         h("dt", null, "Kombineret"),
@@ -48,7 +38,7 @@ export function renderIntro(view) {
         h("dt", null, "Ord"),
         h("dd", null, "finder kun tekster, der indeholder dine ord (også bøjet, fx »børn« og »børnene«)."),
       ),
-    ),
+    }),
   );
 }
 
