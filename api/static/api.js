@@ -1,14 +1,6 @@
-// The service's JSON API. Errors arrive as {"error": "..."} and are raised with that Danish message.
+// The service's JSON API: the reader key, the calls, and the addresses of documents and files.
 
-export class ApiError extends Error {
-  constructor(message, status) {
-    super(message);
-    this.name = "ApiError";
-    this.status = status;
-  }
-}
-
-export const isAbort = (error) => error?.name === "AbortError";
+import { ApiError, errorOf, isAbort, send } from "./request.js";
 
 // When the service is set up with reader keys, every read needs one. The key the user enters is kept for the
 // session (or, if asked, on this computer) and sent as a Bearer token; it never goes into the address.
@@ -36,21 +28,11 @@ export function forgetKey() {
   storage("local")?.removeItem(KEY_NAME);
 }
 
-function authorization(headers) {
+/** `headers` with the reader key, when there is one. */
+export function authorization(headers = {}) {
   const key = apiKey();
   if (key) headers.Authorization = `Bearer ${key}`;
   return headers;
-}
-
-async function errorOf(response) {
-  let message = null;
-  try {
-    const data = await response.json();
-    if (data && typeof data.error === "string" && data.error) message = data.error;
-  } catch {
-    // not JSON: the status code says enough
-  }
-  return new ApiError(message ?? `Tjenesten svarede med en fejl (${response.status}). Prøv igen.`, response.status);
 }
 
 export async function api(path, { signal, method = "GET", body } = {}) {
@@ -59,13 +41,7 @@ export async function api(path, { signal, method = "GET", body } = {}) {
     init.headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(body);
   }
-  let response;
-  try {
-    response = await fetch(path, init);
-  } catch (error) {
-    if (isAbort(error)) throw error;
-    throw new ApiError("Tjenesten kunne ikke nås. Tjek forbindelsen, og prøv igen.", 0);
-  }
+  const response = await send(path, init);
   if (!response.ok) throw await errorOf(response);
   try {
     return await response.json();

@@ -1,9 +1,10 @@
 // The ask view: a short answer with numbered citations, and the best passages side by side per municipality.
 
 import { errorView } from "./key.js";
-import { api, getMunicipalities, isAbort } from "./api.js";
-import { municipalityCard, openAtPage, placeLabel, viewerLink } from "./cards.js";
+import { api, getMunicipalities } from "./api.js";
+import { exampleIntro, municipalityCard, openAtPage, placeLabel, viewerLink } from "./cards.js";
 import { announce, h, loading, municipalityBadge, notice, replace, reveal, sectionLabel } from "./dom.js";
+import { latest } from "./request.js";
 import { navigate } from "./router.js";
 import { documentPage, urlFor } from "./state.js";
 
@@ -16,9 +17,7 @@ const EXAMPLES = [
 ];
 
 let els = null;
-let controller = null;
-let pendingKey = null;
-let shownKey = null;
+const requests = latest();
 
 const $ = (id) => document.getElementById(id);
 
@@ -69,14 +68,12 @@ export function showAsk(state, { fromHistory = false, force = false } = {}) {
   const q = state.q.trim();
   document.title = q ? `»${q}« – Spørg – Vidensmægler` : "Spørg – Vidensmægler";
   if (!q) {
-    controller?.abort();
-    controller = null;
-    pendingKey = shownKey = null;
+    requests.reset();
     renderIntro();
     return;
   }
   const key = JSON.stringify([q, state.kommune, state.udelad, state.region, state.type]);
-  if (!force && (key === pendingKey || key === shownKey)) return;
+  if (!force && requests.has(key)) return;
   run(state, key);
 }
 
@@ -87,10 +84,7 @@ function matchOption(select, value) {
   return option ? option.value : "";
 }
 
-async function run(state, key) {
-  controller?.abort();
-  const mine = (controller = new AbortController());
-  pendingKey = key;
+function run(state, key) {
   const body = { question: state.q.trim(), k: K };
   if (state.kommune.length) body.kommuner = state.kommune;
   if (state.udelad) body.exclude_kommune = state.udelad;
@@ -98,44 +92,25 @@ async function run(state, key) {
   if (state.type.length) body.type = state.type;
   els.output.setAttribute("aria-busy", "true");
   replace(els.output, loading("Finder svar i dokumenterne …"));
-  try {
-    const data = await api("/api/ask", { method: "POST", body, signal: mine.signal });
-    if (mine !== controller) return;
-    shownKey = key;
-    render(data, state);
-  } catch (error) {
-    if (isAbort(error) || mine !== controller) return;
-    shownKey = null;
-    replace(els.output, errorView(error, "Spørgsmålet kunne ikke besvares"));
-    announce(`Fejl: ${error.message}`);
-  } finally {
-    if (mine === controller) {
-      controller = null;
-      pendingKey = null;
-      els.output.setAttribute("aria-busy", "false");
-    }
-  }
+  requests.run(key, (signal) => api("/api/ask", { method: "POST", body, signal }), {
+    show: (data) => render(data, state),
+    fail: (error) => {
+      replace(els.output, errorView(error, "Spørgsmålet kunne ikke besvares"));
+      announce(`Fejl: ${error.message}`);
+    },
+    settle: () => els.output.setAttribute("aria-busy", "false"),
+  });
 }
 
 function renderIntro() {
   replace(
     els.output,
-    h(
-      "div",
-      { class: "intro" },
-      h("h2", { class: "intro-title" }, "Stil et spørgsmål om praksis"),
-      h(
-        "p",
-        null,
-        "Svaret bygges af sætninger fra de mest relevante dokumenter, og hver sætning henviser til sin kilde. Nedenunder ser du de bedste passager fra hver kommune side om side.",
-      ),
-      h("p", { class: "intro-label", id: "ask-examples-label" }, "Prøv fx:"),
-      h(
-        "ul",
-        { class: "example-list", "aria-labelledby": "ask-examples-label" },
-        EXAMPLES.map((text) => h("li", null, h("a", { class: "example", href: urlFor({ view: "ask", q: text }), "data-route": true }, text))),
-      ),
-    ),
+    exampleIntro({
+      view: "ask",
+      title: "Stil et spørgsmål om praksis",
+      text: "Svaret bygges af sætninger fra de mest relevante dokumenter, og hver sætning henviser til sin kilde. Nedenunder ser du de bedste passager fra hver kommune side om side.",
+      examples: EXAMPLES,
+    }),
   );
 }
 

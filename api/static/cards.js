@@ -1,7 +1,7 @@
-// Passages and documents as cards, shared by the search, ask, compare and document views.
+// Passages and documents as cards, and the intro with examples, shared by the search, ask, compare and document views.
 
 import { errorView } from "./key.js";
-import { api, documentPath, fileUrl, isAbort } from "./api.js";
+import { api, documentPath, fileUrl } from "./api.js";
 import {
   excerpt,
   h,
@@ -14,7 +14,8 @@ import {
   snippet,
   typeLabel,
 } from "./dom.js";
-import { documentPage } from "./state.js";
+import { isAbort } from "./request.js";
+import { documentPage, urlFor } from "./state.js";
 
 let counter = 0;
 export const uid = (prefix) => `${prefix}-${++counter}`;
@@ -168,5 +169,23 @@ export function municipalityCard({ municipality, region, passages, empty, level 
           passages.map((passage) => h("li", null, hitCard({ ...passage, municipality }, { level: level + 1, municipality: false, similar: false }))),
         )
       : h("p", { class: "muted" }, empty ?? "Ingen passager."),
+  );
+}
+
+/** What an empty view shows: a title, what to do, examples that open the view with them, and `more`. */
+export function exampleIntro({ view, title, text, examples, more = null }) {
+  const label = `${view}-examples-label`;
+  return h(
+    "div",
+    { class: "intro" },
+    h("h2", { class: "intro-title" }, title),
+    h("p", null, text),
+    h("p", { class: "intro-label", id: label }, "Prøv fx:"),
+    h(
+      "ul",
+      { class: "example-list", "aria-labelledby": label },
+      examples.map((q) => h("li", null, h("a", { class: "example", href: urlFor({ view, q }), "data-route": true }, q))),
+    ),
+    more,
   );
 }

@@ -1,10 +1,11 @@
 // The compare view: one topic, 2-6 municipalities (as the API allows), their best passages in columns.
 
 import { errorView } from "./key.js";
-import { api, getMunicipalities, isAbort, query } from "./api.js";
+import { api, getMunicipalities, query } from "./api.js";
 import { municipalityCard } from "./cards.js";
 import { announce, h, loading, municipalityLabel, replace } from "./dom.js";
 import { loadMatrix, matrixView, modeSwitch } from "./matrix.js";
+import { latest } from "./request.js";
 import { navigate } from "./router.js";
 import { fold, sameName } from "./state.js";
 
@@ -12,9 +13,7 @@ const MIN = 2;
 const MAX = 6;
 
 let els = null;
-let controller = null;
-let pendingKey = null;
-let shownKey = null;
+const requests = latest();
 let known = []; // municipalities with documents
 let wanted = []; // the selection asked for by the URL, applied when the list has loaded
 
@@ -110,9 +109,7 @@ export function showCompare(state, { fromHistory = false, force = false } = {}) 
   const q = state.q.trim();
   document.title = q ? `»${q}« – Sammenlign – Vidensmægler` : "Sammenlign – Vidensmægler";
   if (!q || state.kommune.length < MIN) {
-    controller?.abort();
-    controller = null;
-    pendingKey = shownKey = null;
+    requests.reset();
     replace(
       els.output,
       h(
@@ -125,37 +122,24 @@ export function showCompare(state, { fromHistory = false, force = false } = {}) 
     return;
   }
   const key = JSON.stringify([q, state.kommune, state.visning]);
-  if (!force && (key === pendingKey || key === shownKey)) return;
+  if (!force && requests.has(key)) return;
   run(q, state.kommune, key, state.visning);
 }
 
-async function run(q, kommuner, key, visning = "kolonner") {
-  controller?.abort();
-  const mine = (controller = new AbortController());
-  pendingKey = key;
+function run(q, kommuner, key, visning = "kolonner") {
   els.output.setAttribute("aria-busy", "true");
   replace(els.output, loading("Sammenligner …"));
-  try {
-    const data =
-      visning === "matrix"
-        ? await loadMatrix(q, kommuner, mine.signal)
-        : await api(`/api/compare?${query({ q, kommune: kommuner, k: 3 })}`, { signal: mine.signal });
-    if (mine !== controller) return;
-    shownKey = key;
-    if (visning === "matrix") renderMatrix(data);
-    else render(data);
-  } catch (error) {
-    if (isAbort(error) || mine !== controller) return;
-    shownKey = null;
-    replace(els.output, errorView(error, "Sammenligningen kunne ikke gennemføres"));
-    announce(`Fejl: ${error.message}`);
-  } finally {
-    if (mine === controller) {
-      controller = null;
-      pendingKey = null;
-      els.output.setAttribute("aria-busy", "false");
-    }
-  }
+  const matrix = visning === "matrix";
+  const load = (signal) =>
+    matrix ? loadMatrix(q, kommuner, signal) : api(`/api/compare?${query({ q, kommune: kommuner, k: 3 })}`, { signal });
+  requests.run(key, load, {
+    show: (data) => (matrix ? renderMatrix(data) : render(data)),
+    fail: (error) => {
+      replace(els.output, errorView(error, "Sammenligningen kunne ikke gennemføres"));
+      announce(`Fejl: ${error.message}`);
+    },
+    settle: () => els.output.setAttribute("aria-busy", "false"),
+  });
 }
 
 const switchTo = (visning) => navigate({ view: "compare", visning });

@@ -1,7 +1,7 @@
 // The document page: metadata, sources, the text grouped by page with its sections, and similar practice.
 
 import { errorView } from "./key.js";
-import { api, documentPath, fileUrl, isAbort } from "./api.js";
+import { api, documentPath, fileUrl } from "./api.js";
 import { loadSimilar, openAtPage } from "./cards.js";
 import {
   formatBytes,
@@ -16,6 +16,7 @@ import {
   sectionLabel,
   typeLabel,
 } from "./dom.js";
+import { latest } from "./request.js";
 import { canGoBack } from "./router.js";
 
 const LANGUAGES = new Map([
@@ -28,9 +29,7 @@ const LANGUAGES = new Map([
 ]);
 
 let els = null;
-let controller = null;
-let shownId = null;
-let pendingId = null;
+const requests = latest(); // keyed by the document's id
 
 const $ = (id) => document.getElementById(id);
 
@@ -46,44 +45,34 @@ export function initDocument() {
 }
 
 export function showDocument(state, { force = false, focus = false } = {}) {
-  if (!force && (state.doc === shownId || state.doc === pendingId)) {
-    if (state.doc === shownId) goToPage(state.side, focus);
+  if (!force && requests.has(state.doc)) {
+    if (requests.shows(state.doc)) goToPage(state.side, focus);
     return;
   }
   run(state, focus);
 }
 
-async function run(state, focus) {
-  controller?.abort();
-  const mine = (controller = new AbortController());
-  pendingId = state.doc;
-  shownId = null;
+function run(state, focus) {
   els.output.setAttribute("aria-busy", "true");
   replace(els.output, loading("Henter dokumentet …"));
   document.title = "Dokument – Vidensmægler";
-  try {
-    const doc = await api(documentPath(state.doc), { signal: mine.signal });
-    if (mine !== controller) return;
-    shownId = state.doc;
-    render(doc, mine.signal);
-    document.title = `${doc.title || "Dokument"} – ${municipalityLabel(doc.municipality)} – Vidensmægler`;
-    if (state.side) goToPage(state.side, true);
-    else if (focus) $("doc-title")?.focus();
-  } catch (error) {
-    if (isAbort(error) || mine !== controller) return;
-    replace(
-      els.output,
-      h("h1", { id: "doc-title", tabindex: "-1" }, error.status === 404 ? "Dokumentet findes ikke" : "Dokumentet kunne ikke vises"),
-      errorView(error, "Fejl"),
-    );
-    document.title = "Dokumentet findes ikke – Vidensmægler";
-  } finally {
-    if (mine === controller) {
-      controller = null;
-      pendingId = null;
-      els.output.setAttribute("aria-busy", "false");
-    }
-  }
+  requests.run(state.doc, (signal) => api(documentPath(state.doc), { signal }), {
+    show: (doc, signal) => {
+      render(doc, signal);
+      document.title = `${doc.title || "Dokument"} – ${municipalityLabel(doc.municipality)} – Vidensmægler`;
+      if (state.side) goToPage(state.side, true);
+      else if (focus) $("doc-title")?.focus();
+    },
+    fail: (error) => {
+      replace(
+        els.output,
+        h("h1", { id: "doc-title", tabindex: "-1" }, error.status === 404 ? "Dokumentet findes ikke" : "Dokumentet kunne ikke vises"),
+        errorView(error, "Fejl"),
+      );
+      document.title = "Dokumentet findes ikke – Vidensmægler";
+    },
+    settle: () => els.output.setAttribute("aria-busy", "false"),
+  });
 }
 
 function goToPage(page, focus) {

@@ -1,9 +1,10 @@
 // The compare view's matrix mode: rows are aspects, columns municipalities, the numbers side by side, and a
 // note that collects cells and is exported as a Word document.
 
-import { ApiError, api, apiKey, query } from "./api.js";
+import { api, authorization, query } from "./api.js";
 import { openAtPage } from "./cards.js";
 import { announce, excerpt, h, municipalityLabel, replace } from "./dom.js";
+import { errorOf, send } from "./request.js";
 
 const NOTE_KEY = "vidensmaegler.notat";
 const MAX_NOTE = 60;
@@ -90,19 +91,8 @@ function noteButton(item, question) {
 
 /** Fetch a file from the service with the key (a link cannot carry it) and save it under `name`. */
 async function download(path, name) {
-  const headers = {};
-  const key = apiKey();
-  if (key) headers.Authorization = `Bearer ${key}`;
-  let response;
-  try {
-    response = await fetch(path, { headers });
-  } catch {
-    throw new ApiError("Tjenesten kunne ikke nås. Tjek forbindelsen, og prøv igen.", 0);
-  }
-  if (!response.ok) {
-    const message = await response.json().then((d) => d?.error, () => null);
-    throw new ApiError(message || `Filen kunne ikke hentes (${response.status}).`, response.status);
-  }
+  const response = await send(path, { headers: authorization() });
+  if (!response.ok) throw await errorOf(response, `Filen kunne ikke hentes (${response.status}).`);
   // A blob: address is not a page path, so the link is made directly rather than through h().
   const link = Object.assign(document.createElement("a"), { href: URL.createObjectURL(await response.blob()), download: name });
   document.body.append(link);

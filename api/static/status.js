@@ -1,8 +1,9 @@
 // The status view: the index's size, the last ingest, and the last re-index with its counts and failures.
 
 import { errorView } from "./key.js";
-import { api, isAbort } from "./api.js";
+import { api } from "./api.js";
 import { formatDateTime, formatNumber, formatSeconds, h, loading, notice, replace } from "./dom.js";
+import { latest } from "./request.js";
 
 const INDEX_KINDS = new Map([
   ["flat", "Præcis søgning (flad)"],
@@ -20,7 +21,7 @@ const REPORT = [
 ];
 
 let els = null;
-let controller = null;
+const requests = latest();
 
 export function initStatus() {
   els = { output: document.getElementById("status-output") };
@@ -31,22 +32,15 @@ export function showStatus() {
   load();
 }
 
-async function load() {
-  controller?.abort();
-  const mine = (controller = new AbortController());
+// Always asked again: the numbers change with every ingest.
+function load() {
   els.output.setAttribute("aria-busy", "true");
   if (!els.output.querySelector(".stat-grid")) replace(els.output, loading("Henter status …"));
-  try {
-    const stats = await api("/api/stats", { signal: mine.signal });
-    if (mine === controller) render(stats);
-  } catch (error) {
-    if (!isAbort(error) && mine === controller) replace(els.output, errorView(error, "Status kunne ikke hentes"));
-  } finally {
-    if (mine === controller) {
-      controller = null;
-      els.output.setAttribute("aria-busy", "false");
-    }
-  }
+  requests.run("stats", (signal) => api("/api/stats", { signal }), {
+    show: render,
+    fail: (error) => replace(els.output, errorView(error, "Status kunne ikke hentes")),
+    settle: () => els.output.setAttribute("aria-busy", "false"),
+  });
 }
 
 const stat = (label, value, key) =>

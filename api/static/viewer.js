@@ -1,8 +1,9 @@
 // The document viewer (/vis/<id>?side=N&citat=…): a PDF page drawn by PDF.js with the cited quote marked on its
 // text layer, or the extracted text of a Word file, web page or text with the cited passage marked.
 
-import { ApiError, api, apiKey, documentPath, openFileWithKey } from "./api.js";
+import { api, apiKey, authorization, documentPath, openFileWithKey } from "./api.js";
 import { errorBox, h, municipalityLabel, replace, sectionLabel, typeLabel } from "./dom.js";
+import { errorOf, send } from "./request.js";
 import { documentPage } from "./state.js";
 import * as pdfjs from "./vendor/pdfjs/pdf.min.mjs";
 
@@ -78,11 +79,8 @@ function status(text) {
 }
 
 async function fileBytes(url) {
-  const headers = {};
-  const key = apiKey();
-  if (key) headers.Authorization = `Bearer ${key}`;
-  const response = await fetch(url, { headers });
-  if (!response.ok) throw new ApiError("Originalfilen kunne ikke hentes.", response.status);
+  const response = await send(url, { headers: authorization() });
+  if (!response.ok) throw await errorOf(response, "Originalfilen kunne ikke hentes.");
   return new Uint8Array(await response.arrayBuffer());
 }
 

@@ -1,12 +1,13 @@
 // Saved searches: "Gem søgning" on the search view, and the "Nyt siden sidst" view with counts per watch.
 
-import { api, isAbort } from "./api.js";
+import { api } from "./api.js";
 import { formatDateTime, h, loading, municipalityBadge, notice, plural, replace, typeLabel } from "./dom.js";
 import { errorView } from "./key.js";
+import { latest } from "./request.js";
 import { documentPage, readState } from "./state.js";
 
 let els = null;
-let controller = null;
+const requests = latest();
 
 const watchPath = (name, suffix = "") => `/api/watches/${encodeURIComponent(name)}${suffix}`;
 
@@ -82,22 +83,14 @@ export function showWatches() {
   load();
 }
 
-async function load() {
-  controller?.abort();
-  const mine = (controller = new AbortController());
+function load() {
   els.output.setAttribute("aria-busy", "true");
   replace(els.output, loading("Henter dine overvågninger …"));
-  try {
-    const data = await api("/api/watches", { signal: mine.signal });
-    if (mine === controller) render(data.watches ?? []);
-  } catch (error) {
-    if (!isAbort(error) && mine === controller) replace(els.output, errorView(error, "Overvågningerne kunne ikke hentes"));
-  } finally {
-    if (mine === controller) {
-      controller = null;
-      els.output.setAttribute("aria-busy", "false");
-    }
-  }
+  requests.run("watches", (signal) => api("/api/watches", { signal }), {
+    show: (data) => render(data.watches ?? []),
+    fail: (error) => replace(els.output, errorView(error, "Overvågningerne kunne ikke hentes")),
+    settle: () => els.output.setAttribute("aria-busy", "false"),
+  });
 }
 
 function render(watches) {
