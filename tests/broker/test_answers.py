@@ -22,8 +22,8 @@ def hit(chunk_id: int, municipality: str, page: int = 1, doc_id: str | None = No
     )  # fmt: skip
 
 
-def candidate(text: str, h: Hit, position: int = 0, meaning: float = 0.9, rank: int = 0) -> Candidate:
-    return Candidate(Unit(text, text, position), h, rank, words=0.5, meaning=meaning)
+def candidate(text: str, h: Hit, position: int = 0, similarity: float = 0.9, rank: int = 0) -> Candidate:
+    return Candidate(Unit(text, text, position), h, rank, words=0.5, similarity=similarity)
 
 
 # -- what a sentence may be -------------------------------------------------------------------------------
@@ -138,9 +138,9 @@ def test_two_sentences_of_one_passage_share_one_citation_and_citations_point_to_
 def test_which_questions_name_one_sentence_per_municipality() -> None:
     a1, a2, b = hit(1, "Aabenraa"), hit(2, "Aabenraa", doc_id="other"), hit(3, "Køge")
     found = [
-        candidate("Aabenraa etablerer et familiehus med åben rådgivning.", a1, meaning=0.90),
-        candidate("Familiehuset i Aabenraa har åbent uden visitation.", a2, meaning=0.899),
-        candidate("Køge har åben anonym rådgivning i Familiehuset.", b, meaning=0.895),
+        candidate("Aabenraa etablerer et familiehus med åben rådgivning.", a1, similarity=0.90),
+        candidate("Familiehuset i Aabenraa har åbent uden visitation.", a2, similarity=0.899),
+        candidate("Køge har åben anonym rådgivning i Familiehuset.", b, similarity=0.895),
     ]
     chosen = choose(found, 0.875, one_per_municipality=True)
     assert [c.hit.municipality for c in chosen] == ["Aabenraa", "Køge"]
@@ -174,10 +174,10 @@ def test_number_and_deadline_questions_prefer_the_sentence_with_the_number_or_de
 def test_a_fitting_sentence_a_little_less_similar_still_joins_the_answer() -> None:
     h = hit(1, "Aalborg")
     general = candidate(
-        "Aalborg Kommune modtager underretninger om børn og unge.", h, position=0, meaning=0.90
+        "Aalborg Kommune modtager underretninger om børn og unge.", h, position=0, similarity=0.90
     )
     number = candidate(
-        "I kvartalet modtog Aalborg Kommune 1.243 underretninger.", h, position=1, meaning=0.88
+        "I kvartalet modtog Aalborg Kommune 1.243 underretninger.", h, position=1, similarity=0.88
     )
     number.fit = kind_fit(NUMBER, number.unit)
     general.fit = kind_fit(NUMBER, general.unit)
