@@ -5,9 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from broker.answers.extractive import Candidate, choose, cite
+import numpy as np
+import pytest
+
+from broker.answers.extractive import Answerer, Candidate, choose, cite, passage_similarities
 from broker.answers.intent import DEADLINE, NUMBER, PRACTICE, WHICH, kind_fit, question_kind
 from broker.answers.sentences import Unit, strip_label, units
+from broker.search import Engine
+from core.settings import Settings
 from core.types import Hit
 from language.registry import genitive, official_name, official_names
 
@@ -183,3 +188,33 @@ def test_a_fitting_sentence_a_little_less_similar_still_joins_the_answer() -> No
     general.fit = kind_fit(NUMBER, general.unit)
     chosen = choose([general, number], 0.875)
     assert chosen[0] is number
+
+
+# -- what an answer costs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_answer_embeds_no_sentence_and_reads_each_passage_similarity_from_its_stored_vector(
+    demo_index: tuple[Settings, object], demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "Hvor mange sager har hver sagsbehandler i Hjørringmodellen?"
+    hits = demo_engine.search(question, k=6).results
+    question_vector = demo_engine.embedder.embed_queries([question])[0]
+    embedded = [
+        f"{' – '.join(p for p in (h.title, h.section) if p)}\n{h.text}" if h.title or h.section else h.text
+        for h in hits
+    ]  # what ingest embedded for each passage
+    expected = demo_engine.embedder.embed_passages(embedded) @ question_vector
+    calls: list[list[str]] = []
+    real = demo_engine.embedder.embed_passages
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return real(texts)
+
+    monkeypatch.setattr(demo_engine.embedder, "embed_passages", counted)
+    similarities = passage_similarities(demo_engine, hits, question_vector)
+    answer = Answerer(demo_engine, demo_index[0]).ask(question)
+    assert np.allclose(similarities, expected, atol=1e-3)
+    assert min(similarities) > 0.8  # a real similarity, not the 0 of a vector not found
+    assert answer.answer is not None and calls == []
