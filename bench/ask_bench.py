@@ -84,7 +84,8 @@ def in_process(data_dir: Path, questions: list[str], rounds: int, threads: int |
     settings = Settings(data_dir=data_dir, threads=threads)
     engine = Engine(settings)
     shipped = answer_module.candidates
-    variants = {"previous": Previous(), "shipped": shipped}
+    previous = Previous()
+    variants = {"previous": previous, "shipped": shipped}
     timings = {name: Timings() for name in variants}
     search = {name: Timings() for name in variants}
     refused = dict.fromkeys(variants, 0)
@@ -107,6 +108,7 @@ def in_process(data_dir: Path, questions: list[str], rounds: int, threads: int |
             for name in order:
                 clear_query_cache(engine.embedder)
                 answer_module.material.cache_clear()
+                previous.sentences.clear()
                 answer_module.candidates = variants[name]  # type: ignore[assignment]
                 engine.search = timed_search(name)  # type: ignore[method-assign]
                 ms, answer = timed(answerer.ask, question)
