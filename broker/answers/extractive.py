@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import hashlib
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -22,9 +20,10 @@ from language.registry import official_name
 
 PASSAGES = 6  # top passages the answer is drawn from
 MAX_SENTENCES = 4
-# Units embedded per question, chosen by words, kind and passage first: embedding is what an answer costs
-# (about 12 ms a sentence on one core), so a handful instead of every sentence of six passages.
-EMBEDDED = 8
+# Units an answer is chosen from, at most three per passage, picked by the question's words, its kind and the
+# passage's similarity. Nothing is embedded: embedding even eight sentences cost more than the search itself,
+# and on corpus/answers.jsonl it chose no better than the passage's stored vector (docs/benchmarks.md).
+SHORTLIST = 8
 PER_PASSAGE_SHORTLIST = 3
 QUOTE_GAP = " … "  # between quoted pieces of one passage that do not follow each other
 # A sentence joins the answer only when it is nearly as relevant as the best one.
@@ -41,8 +40,7 @@ class Candidate:
     passage_rank: int
     words: float = 0.0  # share of the question's analysed terms the unit holds
     fit: float = 0.0  # how well the unit's kind fits the question's kind (practice, number, deadline)
-    prior: float = 0.0  # the passage's own similarity to the question
-    meaning: float | None = None  # embedding similarity, for the few units that are embedded
+    similarity: float = 0.0  # the passage's own similarity to the question, from its vector stored at ingest
 
     @property
     def text(self) -> str:
@@ -50,89 +48,78 @@ class Candidate:
 
     @property
     def first_pass(self) -> float:
-        """Ranks units before any is embedded: the question's words, the question's kind, the passage."""
-        return self.words + self.fit + 0.5 * self.prior
+        """Picks the shortlist: the question's words and kind first, the passage's similarity second."""
+        return self.words + self.fit + 0.5 * self.similarity
 
     @property
     def score(self) -> float:
-        """Ranks embedded units within an answer: meaning first, then the question's words and kind."""
-        return 0.7 * (self.meaning or 0.0) + 0.3 * self.words + self.fit
+        """Ranks the shortlist: the passage's similarity, then the question's words and kind."""
+        return 0.7 * self.similarity + 0.3 * self.words + self.fit
 
     @property
     def relevance(self) -> float:
         """Decides whether there is an answer at all (see Settings.answer_min_relevance for its calibration)."""
-        return (self.meaning or 0.0) + 0.05 * self.words
+        return self.similarity + 0.05 * self.words
 
 
-class SentenceVectors:
-    """Small LRU of sentence embeddings: popular passages are asked about again and again."""
-
-    def __init__(self, size: int = 20_000) -> None:
-        self.size = size
-        self._cache: OrderedDict[str, np.ndarray] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, engine: Engine, sentences: list[str]) -> np.ndarray:
-        with self._lock:
-            missing = list(dict.fromkeys(s for s in sentences if s not in self._cache))
-        if missing:
-            vectors = engine.embedder.embed_passages(missing)
-            with self._lock:
-                for sentence, vector in zip(missing, vectors, strict=True):
-                    self._cache[sentence] = vector
-                while len(self._cache) > self.size:
-                    self._cache.popitem(last=False)
-        with self._lock:
-            for sentence in sentences:
-                if sentence in self._cache:
-                    self._cache.move_to_end(sentence)
-            return np.vstack([self._cache[s] for s in sentences])
+@lru_cache(maxsize=4096)
+def material(text: str) -> tuple[tuple[Unit, frozenset[str]], ...]:
+    """A passage's units, each with its analysed terms: split once per passage, since popular passages are
+    asked about again and again."""
+    return tuple((unit, frozenset(analyze_query(unit.text))) for unit in units(text))
 
 
-def word_overlap(question_terms: set[str], sentence: str) -> float:
+def word_overlap(question_terms: set[str], unit_terms: frozenset[str]) -> float:
     if not question_terms:
         return 0.0
-    return len(question_terms & set(analyze_query(sentence))) / len(question_terms)
+    return len(question_terms & unit_terms) / len(question_terms)
 
 
-def passage_priors(engine: Engine, hits: list[Hit], question_vector: np.ndarray) -> list[float]:
-    """Each passage's own similarity to the question, from the vectors stored at ingest (0 when missing)."""
-    keys = [hashlib.sha256(hit.text.encode("utf-8")).hexdigest() for hit in hits]
+def passage_similarities(engine: Engine, hits: list[Hit], question_vector: np.ndarray) -> list[float]:
+    """Each passage's similarity to the question, from the vector stored at ingest under its chunk's text hash
+    (the hash of title, section and text, as they were embedded). A passage whose vector is missing, e.g. one
+    deleted by a re-index since the search, is embedded here."""
+    ids = [hit.chunk_id for hit in hits]
+    marks = ",".join("?" * len(ids))
+    keys = dict(engine.store.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", ids))
     embedder_id = engine.store.get_meta("embedder_id") or ""
-    stored = engine.store.get_vectors(embedder_id, keys, int(question_vector.shape[0]))
-    return [float(stored[k] @ question_vector) if k in stored else 0.0 for k in keys]
+    stored = engine.store.get_vectors(embedder_id, set(keys.values()), int(question_vector.shape[0]))
+    found = [stored.get(keys.get(hit.chunk_id, "")) for hit in hits]
+    missing = [i for i, vector in enumerate(found) if vector is None]
+    embedded: dict[int, np.ndarray] = {}
+    if missing:
+        texts = []
+        for i in missing:
+            head = " – ".join(part for part in (hits[i].title, hits[i].section) if part)
+            texts.append(f"{head}\n{hits[i].text}" if head else hits[i].text)
+        embedded = dict(zip(missing, engine.embedder.embed_passages(texts), strict=True))
+    return [float((v if v is not None else embedded[i]) @ question_vector) for i, v in enumerate(found)]
 
 
-def candidates(
-    engine: Engine, question: str, hits: list[Hit], cache: SentenceVectors, *, embed: int = EMBEDDED
-) -> list[Candidate]:
-    """The units of the top passages, ranked by the question's words and kind and the passage's own vector;
-    only the best `embed` of them are embedded and get a meaning score."""
+def candidates(engine: Engine, question: str, hits: list[Hit]) -> list[Candidate]:
+    """The shortlist of units of the top passages, ranked by the question's words and kind and the passage's
+    similarity to the question."""
+    top = hits[:PASSAGES]
+    if not top:
+        return []
     kind = question_kind(question)
     terms = set(analyze_query(question))
-    question_vector = engine.embedder.embed_queries([question])[0]
-    top = hits[:PASSAGES]
-    priors = passage_priors(engine, top, question_vector) if top else []
-    found: list[Candidate] = []
-    for rank, (hit, prior) in enumerate(zip(top, priors, strict=True)):
-        for unit in units(hit.text):
-            found.append(
-                Candidate(unit, hit, rank, word_overlap(terms, unit.text), kind_fit(kind, unit), prior)
-            )
-    if not found:
-        return []
+    question_vector = engine.embedder.embed_queries([question])[0]  # cached: the search embedded it
+    similarities = passage_similarities(engine, top, question_vector)
+    found = [
+        Candidate(unit, hit, rank, word_overlap(terms, unit_terms), kind_fit(kind, unit), similarity)
+        for rank, (hit, similarity) in enumerate(zip(top, similarities, strict=True))
+        for unit, unit_terms in material(hit.text)
+    ]
     shortlist: list[Candidate] = []
     per_passage: dict[int, int] = {}
     for candidate in sorted(found, key=lambda c: (-c.first_pass, c.passage_rank, c.unit.position)):
-        if len(shortlist) == embed:
+        if len(shortlist) == SHORTLIST:
             break
         if per_passage.get(candidate.hit.chunk_id, 0) >= PER_PASSAGE_SHORTLIST:
             continue
         per_passage[candidate.hit.chunk_id] = per_passage.get(candidate.hit.chunk_id, 0) + 1
         shortlist.append(candidate)
-    similarities = cache.get(engine, [c.text for c in shortlist]) @ question_vector
-    for candidate, similarity in zip(shortlist, similarities, strict=True):
-        candidate.meaning = float(similarity)
     return shortlist
 
 
@@ -144,7 +131,6 @@ def choose(
 
     Empty when no sentence reaches `min_relevance`: then nothing retrieved answers the question.
     """
-    found = [c for c in found if c.meaning is not None]
     if not found or max(c.relevance for c in found) < min_relevance:
         return []
     floor = max(min_relevance, max(c.relevance for c in found)) - RELEVANCE_SPREAD
@@ -236,12 +222,11 @@ def by_municipality(hits: list[Hit], per_municipality: int = 3) -> list[dict[str
 
 
 class Answerer:
-    """Answers questions from the index; keeps a sentence-vector cache for the life of the process."""
+    """Answers questions from the index with cited sentences of the best passages."""
 
     def __init__(self, engine: Engine, settings: Settings) -> None:
         self.engine = engine
         self.settings = settings
-        self.sentences = SentenceVectors()
 
     def ask(self, question: str, *, filters: SearchFilters | None = None, k: int = 20) -> Answer:
         started = time.perf_counter()
@@ -250,7 +235,7 @@ class Answerer:
         groups = by_municipality(hits)
         answer = Answer(question=result.query, answer=None, reason=None, citations=[], by_municipality=groups)
         answer.understood, answer.suggestion = result.understood, result.suggestion
-        found = candidates(self.engine, result.query, hits, self.sentences)
+        found = candidates(self.engine, result.query, hits)
         chosen = choose(
             found, self.settings.answer_min_relevance, one_per_municipality=question_kind(question) == WHICH
         )

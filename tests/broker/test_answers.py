@@ -5,9 +5,14 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from broker.answers.extractive import Candidate, choose, cite
+import numpy as np
+import pytest
+
+from broker.answers.extractive import Answerer, Candidate, choose, cite, passage_similarities
 from broker.answers.intent import DEADLINE, NUMBER, PRACTICE, WHICH, kind_fit, question_kind
 from broker.answers.sentences import Unit, strip_label, units
+from broker.search import Engine
+from core.settings import Settings
 from core.types import Hit
 from language.registry import genitive, official_name, official_names
 
@@ -22,8 +27,8 @@ def hit(chunk_id: int, municipality: str, page: int = 1, doc_id: str | None = No
     )  # fmt: skip
 
 
-def candidate(text: str, h: Hit, position: int = 0, meaning: float = 0.9, rank: int = 0) -> Candidate:
-    return Candidate(Unit(text, text, position), h, rank, words=0.5, meaning=meaning)
+def candidate(text: str, h: Hit, position: int = 0, similarity: float = 0.9, rank: int = 0) -> Candidate:
+    return Candidate(Unit(text, text, position), h, rank, words=0.5, similarity=similarity)
 
 
 # -- what a sentence may be -------------------------------------------------------------------------------
@@ -138,9 +143,9 @@ def test_two_sentences_of_one_passage_share_one_citation_and_citations_point_to_
 def test_which_questions_name_one_sentence_per_municipality() -> None:
     a1, a2, b = hit(1, "Aabenraa"), hit(2, "Aabenraa", doc_id="other"), hit(3, "Køge")
     found = [
-        candidate("Aabenraa etablerer et familiehus med åben rådgivning.", a1, meaning=0.90),
-        candidate("Familiehuset i Aabenraa har åbent uden visitation.", a2, meaning=0.899),
-        candidate("Køge har åben anonym rådgivning i Familiehuset.", b, meaning=0.895),
+        candidate("Aabenraa etablerer et familiehus med åben rådgivning.", a1, similarity=0.90),
+        candidate("Familiehuset i Aabenraa har åbent uden visitation.", a2, similarity=0.899),
+        candidate("Køge har åben anonym rådgivning i Familiehuset.", b, similarity=0.895),
     ]
     chosen = choose(found, 0.875, one_per_municipality=True)
     assert [c.hit.municipality for c in chosen] == ["Aabenraa", "Køge"]
@@ -174,12 +179,42 @@ def test_number_and_deadline_questions_prefer_the_sentence_with_the_number_or_de
 def test_a_fitting_sentence_a_little_less_similar_still_joins_the_answer() -> None:
     h = hit(1, "Aalborg")
     general = candidate(
-        "Aalborg Kommune modtager underretninger om børn og unge.", h, position=0, meaning=0.90
+        "Aalborg Kommune modtager underretninger om børn og unge.", h, position=0, similarity=0.90
     )
     number = candidate(
-        "I kvartalet modtog Aalborg Kommune 1.243 underretninger.", h, position=1, meaning=0.88
+        "I kvartalet modtog Aalborg Kommune 1.243 underretninger.", h, position=1, similarity=0.88
     )
     number.fit = kind_fit(NUMBER, number.unit)
     general.fit = kind_fit(NUMBER, general.unit)
     chosen = choose([general, number], 0.875)
     assert chosen[0] is number
+
+
+# -- what an answer costs ---------------------------------------------------------------------------------
+
+
+@pytest.mark.slow
+def test_an_answer_embeds_no_sentence_and_reads_each_passage_similarity_from_its_stored_vector(
+    demo_index: tuple[Settings, object], demo_engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    question = "Hvor mange sager har hver sagsbehandler i Hjørringmodellen?"
+    hits = demo_engine.search(question, k=6).results
+    question_vector = demo_engine.embedder.embed_queries([question])[0]
+    embedded = [
+        f"{' – '.join(p for p in (h.title, h.section) if p)}\n{h.text}" if h.title or h.section else h.text
+        for h in hits
+    ]  # what ingest embedded for each passage
+    expected = demo_engine.embedder.embed_passages(embedded) @ question_vector
+    calls: list[list[str]] = []
+    real = demo_engine.embedder.embed_passages
+
+    def counted(texts: list[str]) -> np.ndarray:
+        calls.append(texts)
+        return real(texts)
+
+    monkeypatch.setattr(demo_engine.embedder, "embed_passages", counted)
+    similarities = passage_similarities(demo_engine, hits, question_vector)
+    answer = Answerer(demo_engine, demo_index[0]).ask(question)
+    assert np.allclose(similarities, expected, atol=1e-3)
+    assert min(similarities) > 0.8  # a real similarity, not the 0 of a vector not found
+    assert answer.answer is not None and calls == []
