@@ -79,9 +79,7 @@ def passage_similarities(engine: Engine, hits: list[Hit], question_vector: np.nd
     """Each passage's similarity to the question, from the vector stored at ingest under its chunk's text hash
     (the hash of title, section and text, as they were embedded). A passage whose vector is missing, e.g. one
     deleted by a re-index since the search, is embedded here."""
-    ids = [hit.chunk_id for hit in hits]
-    marks = ",".join("?" * len(ids))
-    keys = dict(engine.store.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", ids))
+    keys = engine.store.text_hashes_of(hit.chunk_id for hit in hits)
     embedder_id = engine.store.get_meta("embedder_id") or ""
     stored = engine.store.get_vectors(embedder_id, set(keys.values()), int(question_vector.shape[0]))
     found = [stored.get(keys.get(hit.chunk_id, "")) for hit in hits]

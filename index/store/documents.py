@@ -234,6 +234,13 @@ class Documents(Lexical, Sources):
         rows = self.conn.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({marks})", ids).fetchall()
         return {int(r[0]): r[1] for r in rows}
 
+    def text_hashes_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        """Each chunk's text hash: the key its vector is stored under."""
+        ids = list(chunk_ids)
+        marks = ",".join("?" * len(ids))
+        rows = self.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        return {int(r[0]): r[1] for r in rows}
+
     def chunk_ids(self, filters: SearchFilters | None = None) -> np.ndarray:
         """Ids of all chunks whose document passes the filters."""
         where, params = filter_clause(filters)
