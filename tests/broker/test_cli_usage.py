@@ -161,6 +161,25 @@ def test_ingest_logs_progress_lines_when_stderr_is_not_a_terminal(
     assert f"Filer – tilføjet: {files}" in done.stdout
 
 
+def test_reindex_logs_progress_lines_when_stderr_is_not_a_terminal(
+    private_index: tuple[Settings, Path],
+) -> None:
+    settings, corpus = private_index
+    (corpus / "nyt_notat.txt").write_text(
+        "Notat om efterværn i Viborg Kommune: den unge får en fast kontaktperson.", encoding="utf-8"
+    )
+    files = sum(1 for p in corpus.rglob("*") if p.is_file())
+    data = str(settings.data_dir)
+    assert broker("sources", "add", str(corpus), "--data", data).returncode == 0
+    done = broker("reindex", "--data", data)  # stderr is a pipe, as under cron or make
+    assert done.returncode == 0, done.stderr
+    assert f"Indlæser: {files} filer gennemgået; indlejrer nye tekststykker …" in done.stderr
+    assert "\r" not in done.stderr and "Indlæser:" not in done.stdout
+    assert "Filer – tilføjet: 1" in done.stdout
+    quiet = broker("reindex", "--data", data, "--json")  # the JSON report stays the only output
+    assert quiet.returncode == 0 and "Indlæser" not in quiet.stderr
+
+
 LAZY_CHECK = """
 import sys
 from broker.cli import main
