@@ -1,4 +1,4 @@
-"""Faults: the service killed mid-upload, a full disk and a read-only data directory during ingest."""
+"""Faults: the service killed mid-upload, a full disk, a read-only data directory and a damaged database file."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ import pytest
 
 from broker import uploads
 from broker.indexing import sync
-from core.errors import StorageError
+from core.errors import BrokerError, StorageError
 from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
@@ -352,3 +352,44 @@ def test_an_upload_onto_a_full_disk_is_507_and_keeps_the_service_up(
         assert http.get("/api/search", params={"q": "familiebehandling"}).json()["results"]
     assert state(settings) == before
     assert [p.name for p in (settings.uploads_dir / "test").iterdir()] == []  # no temporary file left
+
+
+# -- a damaged database file ------------------------------------------------------------------------
+
+
+def open_descriptors(path: Path) -> list[str]:
+    """This process's open file descriptors on `path` (read from /proc, so nothing is assumed)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if target == str(path):
+            found.append(target)
+    return found
+
+
+@pytest.mark.parametrize("command", [("search", "familiebehandling", "--mode", "lexical"), ("check",)])
+def test_a_damaged_database_file_is_one_danish_line(
+    private_index: tuple[Settings, Path], command: tuple[str, ...]
+) -> None:
+    settings = private_index[0]
+    for name in ("broker.sqlite3-wal", "broker.sqlite3-shm"):
+        (settings.data_dir / name).unlink(missing_ok=True)
+    settings.db_path.write_bytes(os.urandom(64 * 1024))  # overwritten by something that is no database
+    done = subprocess.run(
+        [sys.executable, "-m", "broker.cli", *command, "--data", str(settings.data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert (
+        done.stderr.strip()
+        == f"Fejl: Kan ikke åbne databasen {settings.db_path}: filen er ikke en SQLite-database"
+    )
+    with pytest.raises(BrokerError, match="ikke en SQLite-database"):
+        Store(settings.db_path, create=False)
+    assert open_descriptors(settings.db_path) == []  # the connection that found it damaged is closed
