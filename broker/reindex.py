@@ -108,6 +108,7 @@ def reindex(
     embedder: Embedder,
     *,
     progress: bool = False,
+    on_file: Callable[[Path], None] | None = None,
     on_stage: Callable[[str], None] | None = None,
     locked: bool = False,
 ) -> IngestReport:
@@ -150,6 +151,7 @@ def reindex(
             embedder,
             removal_roots=present,
             progress=progress,
+            on_file=on_file,
             record_as=LAST_REINDEX,
             known_failures=missing + fetched.failures,
             on_stage=on_stage,

@@ -112,6 +112,7 @@ class Engine:
         self.store = Store(settings.db_path, create=False)
         built_with = self.store.get_meta("embedder_spec")
         if built_with is not None and built_with != settings.embedder:
+            self.store.close()  # no engine comes of it, so its connection is not left to the collector
             raise IndexMismatch(
                 f"Indekset er bygget med embedderen '{built_with}', men der søges med '{settings.embedder}'. "
                 f"Søg med samme embedder (BROKER_EMBEDDER={built_with}), eller byg indekset forfra."

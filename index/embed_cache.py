@@ -57,6 +57,7 @@ class SharedVectorCache:
     def __init__(self, path: Path) -> None:
         self.path = path
         self._conn: sqlite3.Connection | None = None
+        conn: sqlite3.Connection | None = None
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
             conn = sqlite3.connect(path, timeout=30, isolation_level=None)
@@ -64,7 +65,8 @@ class SharedVectorCache:
             conn.executescript(VECTORS_SCHEMA)
             self._conn = conn
         except (OSError, sqlite3.Error):
-            self._conn = None
+            if conn is not None:  # opened, but unusable (read-only, not a database): not left open
+                conn.close()
 
     def get(self, embedder: str, hashes: Iterable[str], dim: int) -> dict[str, np.ndarray]:
         if self._conn is None:

@@ -216,10 +216,15 @@ def reindex(
                 f"(sproganalyse {rebuilt['analyzer_version']})."
             )
         return
-    progress = not as_json and sys.stderr.isatty()
-    report = run(
-        lambda: run_reindex(settings, load_embedder(settings.embedder, settings.threads), progress=progress)
-    )
+
+    def work() -> IngestReport:
+        embedder = load_embedder(settings.embedder, settings.threads)
+        if as_json or sys.stderr.isatty():
+            return run_reindex(settings, embedder, progress=not as_json)
+        log = LogProgress()  # off a terminal (cron, a log file): plain lines instead of a bar
+        return run_reindex(settings, embedder, on_file=log.file, on_stage=log.stage)
+
+    report = run(work)
     data_out = report_dict(report)
     if report_file is not None:
         report_file.parent.mkdir(parents=True, exist_ok=True)

@@ -1,90 +1,247 @@
-"""A smoke run of the benchmark harness on a tiny index: it runs and writes well-formed results (no timings)."""
+"""The benchmark harness on a tiny index: each stage's output is complete and consistent (no timings judged).
+
+The stages run once per module (ingest, the flat/IVF study, a synthetic index, latency, the BM25 baseline,
+the report) and each test names one property of what they wrote.
+"""
 
 from __future__ import annotations
 
+import itertools
 import json
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
 from bench import ann, baseline, ingest_bench, latency, report, scale
-from bench.common import write_json
+from bench.common import read_json, write_json
 from bench.vectors import stored_vectors
 from core.settings import Settings
 from index.embed import Embedder
+from index.store import Store
+from index.verify import check_consistency
 from tests.conftest import SMALL_CORPUS
 
 SUMMARY_KEYS = {"n", "p50_ms", "p95_ms", "p99_ms", "mean_ms"}
+FILES = list(SMALL_CORPUS)[:4]  # four short files: a few chunks to embed
+SETS = {
+    "lexical": ["familiebehandling", "skolefravær"],
+    "dense": ["hjælp i hjemmet", "anonym rådgivning"],
+    "hybrid": ["plejefamilie supervision", "aflastning weekend"],
+    "ask": ["Hvor ofte får plejefamilier supervision?"],
+}
+NPROBES = (4, 16)
+STUDY_SIZE, SCALE_SIZE = 3000, 2000
+RELEVANT = "hjoerring_kvalitetsstandard_familiebehandling_2019.txt"
 
 
-def test_harness_writes_a_report(tmp_path: Path, e5: Embedder) -> None:
-    corpus = tmp_path / "corpus"
-    corpus.mkdir()
-    for name in list(SMALL_CORPUS)[:4]:  # four short files: a few chunks to embed
-        (corpus / name).write_text(SMALL_CORPUS[name], encoding="utf-8")
-    out = tmp_path / "results"
+def ordered(summary: dict[str, Any], n: int) -> None:
+    """A latency summary over `n` timed calls: the fields, the count, and percentiles in order."""
+    assert set(summary) == SUMMARY_KEYS
+    assert summary["n"] == n
+    assert 0 <= summary["p50_ms"] <= summary["p95_ms"] <= summary["p99_ms"]
+    assert summary["mean_ms"] > 0
 
-    ingest = ingest_bench.measure("lille", [corpus], tmp_path / "ingest", e5)
-    assert ingest["chunks"] > 0 and ingest["documents"] > 0
-    assert ingest["embed_alone_s"] >= 0 and isinstance(ingest["overhead_pct"], float)
-    write_json("ingest", {"runs": [ingest]}, out)
 
-    real = np.vstack(list(stored_vectors([tmp_path / "ingest"]).values()))
-    sets = {
-        "lexical": ["familiebehandling", "skolefravær"],
-        "dense": ["hjælp i hjemmet", "anonym rådgivning"],
-        "hybrid": ["plejefamilie supervision", "aflastning weekend"],
-        "ask": ["Hvor ofte får plejefamilier supervision?"],
+@pytest.fixture(scope="module")
+def work(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bench")
+    (root / "corpus").mkdir()
+    for name in FILES:
+        (root / "corpus" / name).write_text(SMALL_CORPUS[name], encoding="utf-8")
+    return root
+
+
+@pytest.fixture(scope="module")
+def ingested(work: Path, e5: Embedder) -> dict[str, Any]:
+    result = ingest_bench.measure("lille", [work / "corpus"], work / "ingest", e5)
+    write_json("ingest", {"runs": [result]}, work / "results")
+    return result
+
+
+@pytest.fixture(scope="module")
+def real_vectors(ingested: dict[str, Any], work: Path) -> np.ndarray:
+    return np.vstack(list(stored_vectors([work / "ingest"]).values()))
+
+
+@pytest.fixture(scope="module")
+def study(real_vectors: np.ndarray, e5: Embedder) -> dict[str, Any]:
+    queries = e5.embed_queries(SETS["dense"] + SETS["hybrid"])
+    return ann.study(scale.synthetic_vectors(real_vectors, STUDY_SIZE), queries, nprobes=NPROBES)
+
+
+@pytest.fixture(scope="module")
+def built(work: Path, real_vectors: np.ndarray, e5: Embedder) -> dict[str, Any]:
+    pool = scale.TextPool.from_indexes([work / "ingest"])
+    vectors = scale.synthetic_vectors(real_vectors, SCALE_SIZE)
+    return scale.build(work / "scale", SCALE_SIZE, pool, vectors, embedder_id=e5.id, settings=Settings())
+
+
+@pytest.fixture(scope="module")
+def run(built: dict[str, Any], study: dict[str, Any], work: Path, e5: Embedder) -> dict[str, Any]:
+    measured = latency.measure(work / "scale", e5, SETS, http=True)
+    scale_json = {
+        "queries_per_mode": 2,
+        "ask_queries": 1,
+        "nprobe_used": 16,
+        "threshold_used": 200_000,
+        "runs": [{"label": "2k", **measured}],
+        "ann": [study],
+        "ann_choice": ann.choose([study]),
     }
-    queries = e5.embed_queries(sets["dense"] + sets["hybrid"])
-    study = ann.study(scale.synthetic_vectors(real, 3000), queries, nprobes=(4, 16))
-    assert {r["nprobe"] for r in study["ivf"]} == {4, 16}
-    assert all(0.0 <= r["recall@10"] <= 1.0 for r in study["ivf"])
+    write_json("scale", scale_json, work / "results")
+    return measured
 
-    pool = scale.TextPool.from_indexes([tmp_path / "ingest"])
-    data = tmp_path / "scale"
-    built = scale.build(
-        data, 2000, pool, scale.synthetic_vectors(real, 2000), embedder_id=e5.id, settings=Settings()
-    )
+
+@pytest.fixture(scope="module")
+def quality(ingested: dict[str, Any], work: Path, e5: Embedder) -> dict[str, Any]:
+    queries = work / "queries.jsonl"
+    queries.write_text(json.dumps({"query": "familiebehandling", "relevant": {RELEVANT: 2}}) + "\n", "utf-8")
+    result = baseline.run(work / "ingest", e5, queries)
+    write_json("baseline", result, work / "results")
+    return result
+
+
+@pytest.fixture(scope="module")
+def written(ingested: dict[str, Any], run: dict[str, Any], quality: dict[str, Any], work: Path) -> Path:
+    return report.write(work / "results")
+
+
+def db_counts(data_dir: Path) -> tuple[int, int, int]:
+    """Documents, chunks and distinct chunk texts in an index."""
+    store = Store(data_dir / "broker.sqlite3", create=False)
+    try:
+        row = store.conn.execute(
+            "SELECT (SELECT count(*) FROM documents), count(*), count(DISTINCT text_hash) FROM chunks"
+        ).fetchone()
+        return int(row[0]), int(row[1]), int(row[2])
+    finally:
+        store.close()
+
+
+def test_ingest_counts_what_the_index_holds(ingested: dict[str, Any], work: Path) -> None:
+    documents, _, texts = db_counts(work / "ingest")
+    assert ingested["name"] == "lille" and ingested["files_failed"] == 0
+    assert ingested["documents"] == documents == len(FILES)
+    assert ingested["chunks"] == texts > 0
+    assert ingested["chunks_embedded"] == ingested["chunks"]  # a fresh index: every text is new to it
+    assert ingested["pages"] >= ingested["documents"]
+
+
+def within_rounding(value: float, compute: Any, *seconds: float) -> bool:
+    """`value` (rounded to two decimals) is `compute(*seconds)` for some seconds within their own rounding."""
+    corners = [
+        compute(*(s + d for s, d in zip(seconds, signs, strict=True)))
+        for signs in itertools.product((-0.005, 0.005), repeat=len(seconds))
+    ]
+    return min(corners) - 0.005 <= value <= max(corners) + 0.005
+
+
+def test_ingest_rates_and_overhead_follow_from_its_own_times(ingested: dict[str, Any]) -> None:
+    total, alone, chunks = ingested["total_s"], ingested["embed_alone_s"], ingested["chunks"]
+    assert total > 0.01 and alone > 0.01
+    assert within_rounding(ingested["chunks_per_s"], lambda t: chunks / t, total)
+    assert within_rounding(ingested["embed_alone_chunks_per_s"], lambda a: chunks / a, alone)
+    assert within_rounding(ingested["overhead_pct"], lambda t, a: 100 * (t - a) / t, total, alone)
+    assert ingested["scan_s"] <= total and ingested["embed_in_pipeline_s"] <= total
+    assert len(ingested["load_average_start_end"]) == 2
+
+
+def test_the_ann_study_times_every_query_at_every_nprobe(study: dict[str, Any], e5: Embedder) -> None:
+    assert study["n"] == STUDY_SIZE and study["queries"] == 4
+    ordered({k: v for k, v in study["flat"].items() if k != "memory_mb"}, 4)
+    assert study["flat"]["memory_mb"] == round(STUDY_SIZE * e5.dim * 4 / 1024**2, 1)
+    assert [row["nprobe"] for row in study["ivf"]] == list(NPROBES)
+    for row in study["ivf"]:
+        ordered({k: v for k, v in row.items() if k not in ("nprobe", "recall@10")}, 4)
+        assert 0.0 <= row["recall@10"] <= 1.0
+    assert 1 <= study["ivf_nlist"] <= STUDY_SIZE
+
+
+def test_probing_more_lists_never_loses_recall(study: dict[str, Any]) -> None:
+    """IVFFlat scores exactly within the lists it probes, and more lists are a superset of candidates."""
+    recalls = [row["recall@10"] for row in study["ivf"]]
+    assert recalls == sorted(recalls)
+
+
+def test_choose_takes_the_smallest_nprobe_reaching_the_target_at_every_size() -> None:
+    def sized(n: int, flat_p50: float, recalls: dict[int, float]) -> dict[str, Any]:
+        return {
+            "n": n,
+            "flat": {"p50_ms": flat_p50},
+            "ivf": [{"nprobe": p, "recall@10": r} for p, r in recalls.items()],
+        }
+
+    studies = [
+        sized(100_000, 2.0, {4: 0.90, 8: 0.96, 16: 0.99}),
+        sized(200_000, 4.0, {4: 0.80, 8: 0.94, 16: 0.97}),
+    ]
+    choice = ann.choose(studies, recall=0.95, flat_budget_ms=10.0)
+    assert choice["nprobe"] == 16  # 8 reaches the target at 100k only
+    assert choice["flat_ms_per_100k"] == 2.0  # flat latency is linear in n: 2 ms per 100k vectors
+    assert choice["ann_threshold"] == 500_000  # where exact search costs the 10 ms budget
+    assert ann.choose(studies, recall=0.999)["nprobe"] is None
+
+
+def test_the_synthetic_index_has_the_size_asked_for_and_is_consistent(
+    built: dict[str, Any], work: Path
+) -> None:
+    documents, chunks, _ = db_counts(work / "scale")
     assert built["kind"] == "flat"
-    run = latency.measure(data, e5, sets, http=True)
-    assert run["chunks"] == 2000
-    for mode in ("lexical", "dense", "hybrid", "ask"):
-        assert set(run["in_process"][mode]["uncached"]) == SUMMARY_KEYS
-        assert set(run["http"][mode]) == SUMMARY_KEYS
-    assert run["http"]["rss_mb"] > 0 and run["disk_mb"]["sqlite"] > 0
-    write_json(
-        "scale",
-        {
-            "queries_per_mode": 2,
-            "ask_queries": 1,
-            "nprobe_used": 16,
-            "threshold_used": 200_000,
-            "runs": [{"label": "2k", **run}],
-            "ann": [study],
-            "ann_choice": ann.choose([study]),
-        },
-        out,
-    )
+    assert chunks == SCALE_SIZE and documents == math.ceil(SCALE_SIZE / scale.CHUNKS_PER_DOC)
+    store = Store(work / "scale" / "broker.sqlite3", create=False)
+    try:
+        assert check_consistency(store, work / "scale") == []  # FTS, Tantivy and FAISS match the chunks
+    finally:
+        store.close()
 
-    queries_file = tmp_path / "queries.jsonl"
-    queries_file.write_text(
-        json.dumps(
-            {
-                "query": "familiebehandling",
-                "relevant": {"hjoerring_kvalitetsstandard_familiebehandling_2019.txt": 2},
-            }
-        )
-        + "\n",
-        encoding="utf-8",
-    )
-    quality = baseline.run(tmp_path / "ingest", e5, queries_file)
+
+def test_latency_times_every_query_of_every_mode_in_process(run: dict[str, Any]) -> None:
+    assert run["chunks"] == SCALE_SIZE and run["index_kind"] == "flat"
+    ordered(run["in_process"]["query_embedding"], len(SETS["dense"]) + len(SETS["hybrid"]))
+    for mode, queries in SETS.items():
+        ordered(run["in_process"][mode]["uncached"], len(queries))
+        ordered(run["in_process"][mode]["retrieval_only"], len(queries))
+    assert run["in_process"]["first_search_ms"] > 0
+
+
+def test_latency_over_http_times_every_query_and_reads_the_servers_memory(run: dict[str, Any]) -> None:
+    http = run["http"]
+    for mode, queries in SETS.items():
+        ordered(http[mode], len(queries))
+    assert 0 < http["rss_ready_mb"] <= http["rss_peak_mb"] and 0 < http["rss_mb"] <= http["rss_peak_mb"]
+    assert http["startup_s"] > 0
+    assert run["disk_mb"]["sqlite"] > 0 and run["disk_mb"]["faiss"] > 0
+
+
+def test_the_baseline_scores_every_system_on_the_same_queries_and_chunks(
+    quality: dict[str, Any], work: Path
+) -> None:
+    _, chunks, _ = db_counts(work / "ingest")
+    assert quality["queries"] == 1 and quality["chunks"] == chunks
     for system in ("bm25s_danish", "lexical", "dense", "hybrid"):
-        assert 0.0 <= quality[system]["ndcg@10"] <= 1.0
-    write_json("baseline", quality, out)
+        scores = quality[system]
+        assert {"ndcg@10", "recall@10", "mrr@10"} <= set(scores)
+        assert all(0.0 <= scores[m] <= 1.0 for m in ("ndcg@10", "recall@10", "mrr@10"))
+        # One query with one relevant document: it is found (recall 1) exactly when it has a rank (mrr > 0).
+        assert scores["recall@10"] in (0.0, 1.0)
+        assert (scores["recall@10"] == 1.0) == (scores["mrr@10"] > 0) == (scores["ndcg@10"] > 0)
+        assert scores["p50_ms"] <= scores["p95_ms"]
 
-    path = report.write(out)
-    text = path.read_text(encoding="utf-8")
+
+def test_every_stage_writes_its_json_and_the_report_shows_each(
+    written: Path, ingested: dict[str, Any], quality: dict[str, Any], run: dict[str, Any], work: Path
+) -> None:
+    out = work / "results"
+    assert read_json("ingest", out) == {"runs": [ingested]}
+    assert read_json("baseline", out) == quality
+    assert read_json("scale", out)["runs"] == [{"label": "2k", **run}]
+    assert written == out / "report.md"
+    text = written.read_text(encoding="utf-8")
     for heading in ("## Ingest throughput", "## Query latency", "## Flat against IVF", "## Against a BM25"):
-        assert heading in text
-    assert (out / "latency.png").stat().st_size > 0 and (out / "ann.png").stat().st_size > 0
+        assert text.count(heading) == 1, heading
+    for image in ("latency.png", "ann.png"):
+        assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert f"]({image})" in text

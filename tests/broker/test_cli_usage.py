@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from broker.cli.render import LogProgress
 from core.settings import Settings
 from tests.conftest import copy_index
 
@@ -159,6 +160,38 @@ def test_ingest_logs_progress_lines_when_stderr_is_not_a_terminal(
     assert f"Indlæser: {files} filer gennemgået; indlejrer nye tekststykker …" in done.stderr
     assert "\r" not in done.stderr  # no progress bar redrawn into a log
     assert f"Filer – tilføjet: {files}" in done.stdout
+
+
+def test_reindex_logs_progress_lines_when_stderr_is_not_a_terminal(
+    private_index: tuple[Settings, Path],
+) -> None:
+    settings, corpus = private_index
+    (corpus / "nyt_notat.txt").write_text(
+        "Notat om efterværn i Viborg Kommune: den unge får en fast kontaktperson.", encoding="utf-8"
+    )
+    files = sum(1 for p in corpus.rglob("*") if p.is_file())
+    data = str(settings.data_dir)
+    assert broker("sources", "add", str(corpus), "--data", data).returncode == 0
+    done = broker("reindex", "--data", data)  # stderr is a pipe, as under cron or make
+    assert done.returncode == 0, done.stderr
+    assert f"Indlæser: {files} filer gennemgået; indlejrer nye tekststykker …" in done.stderr
+    assert "\r" not in done.stderr and "Indlæser:" not in done.stdout
+    assert "Filer – tilføjet: 1" in done.stdout
+    quiet = broker("reindex", "--data", data, "--json")  # the JSON report stays the only output
+    assert quiet.returncode == 0 and "Indlæser" not in quiet.stderr
+
+
+def test_progress_lines_come_every_n_files_and_when_embedding_starts(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    log = LogProgress(every_files=3, every_seconds=3600)
+    for number in range(7):
+        log.file(Path(f"{number}.txt"))
+    log.stage("scanned")
+    log.stage("embedded-batch")  # within the period: no line
+    lines = capsys.readouterr().err.splitlines()
+    assert [line.split(" filer")[0] for line in lines] == ["Indlæser: 3", "Indlæser: 6", "Indlæser: 7"]
+    assert lines[-1] == "Indlæser: 7 filer gennemgået; indlejrer nye tekststykker …"
 
 
 LAZY_CHECK = """

@@ -1,4 +1,4 @@
-"""Faults: the service killed mid-upload, a full disk and a read-only data directory during ingest."""
+"""Faults: the service killed mid-upload, a full disk, a read-only data directory and a damaged database file."""
 
 from __future__ import annotations
 
@@ -16,14 +16,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import faiss
 import httpx
 import pytest
 
 from broker import uploads
 from broker.indexing import sync
-from core.errors import StorageError
+from core.errors import BrokerError, StorageError
 from core.settings import Settings
-from index.dense import VectorIndex
 from index.embed import Embedder
 from index.store import Store
 from index.verify import check_consistency
@@ -255,7 +255,9 @@ def test_a_data_directory_the_service_user_may_not_write(
         shutil.rmtree(shared, ignore_errors=True)
 
 
-# -- the same plumbing, simulated where the real thing is hard to time ----------------------------
+# -- the same plumbing at one exact point, with the real error of a real syscall or of SQLite itself ---
+# The kernel's /dev/full answers every write with ENOSPC; SQLite's own limits raise its own errors. So the
+# messages below are the ones the system writes, and the test fails if the classifier stops recognising them.
 
 
 def test_enospc_while_saving_the_vectors_rolls_everything_back(
@@ -265,52 +267,79 @@ def test_enospc_while_saving_the_vectors_rolls_everything_back(
     before = state(settings)
     (tmp_path / "ny").mkdir()
     (tmp_path / "ny" / "efterværn.txt").write_text(NEW_TEXT, encoding="utf-8")
+    real_write = faiss.write_index
+    seen: list[str] = []
 
-    def full(self: VectorIndex, path: Path) -> None:
-        raise OSError(errno.ENOSPC, "No space left on device")
+    def onto_a_full_disk(index: Any, _: str) -> None:
+        try:
+            real_write(index, "/dev/full")  # FAISS's own writer meets the kernel's ENOSPC
+        except RuntimeError as exc:
+            seen.append(str(exc))
+            raise
 
-    monkeypatch.setattr(VectorIndex, "save", full)
+    monkeypatch.setattr(faiss, "write_index", onto_a_full_disk)
     with pytest.raises(StorageError, match="er fuld"):
         sync([tmp_path / "ny"], settings, e5)
+    assert seen and os.strerror(errno.ENOSPC) in seen[0]  # the fault really happened, in FAISS
     assert state(settings) == before and not new_document_present(settings)
     monkeypatch.undo()
     assert sync([tmp_path / "ny"], settings, e5).added
 
 
+@pytest.mark.parametrize(
+    ("pragma", "expected"),
+    [
+        # The database may not grow by a page: SQLite's own SQLITE_FULL ("database or disk is full").
+        ("PRAGMA max_page_count = {pages}", "er fuld"),
+        # Writes refused by the connection: SQLite's own SQLITE_READONLY.
+        ("PRAGMA query_only = ON", "kan ikke skrives"),
+    ],
+    ids=["full", "read-only"],
+)
 def test_sqlite_full_or_read_only_is_a_storage_error(
-    private_index: tuple[Settings, Path], e5: Embedder, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    private_index: tuple[Settings, Path],
+    e5: Embedder,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    pragma: str,
+    expected: str,
 ) -> None:
     settings = private_index[0]
     before = state(settings)
     (tmp_path / "ny").mkdir()
-    (tmp_path / "ny" / "efterværn.txt").write_text(NEW_TEXT, encoding="utf-8")
-    for message, expected in (
-        ("database or disk is full", "er fuld"),
-        ("attempt to write a readonly database", "kan ikke skrives"),
-    ):
+    # Long enough to need new database pages (the same paragraph again and again: few texts to embed).
+    long_text = NEW_TEXT + "\n\n" + "\n\n".join([NEW_TEXT.split("\n\n")[-1]] * 400)
+    (tmp_path / "ny" / "efterværn.txt").write_text(long_text, encoding="utf-8")
+    real_put = Store.put_document
+    raised: list[sqlite3.Error] = []
 
-        def failing(self: Store, *args: Any, message: str = message) -> list[int]:
-            raise sqlite3.OperationalError(message)
+    def limited(self: Store, *args: Any, **kwargs: Any) -> Any:
+        pages = self.conn.execute("PRAGMA page_count").fetchone()[0]
+        self.conn.execute(pragma.format(pages=pages))
+        try:
+            return real_put(self, *args, **kwargs)
+        except sqlite3.Error as exc:
+            raised.append(exc)
+            raise
 
-        monkeypatch.setattr(Store, "put_document", failing)
-        with pytest.raises(StorageError, match=expected):
-            sync([tmp_path / "ny"], settings, e5)
-        assert state(settings) == before
+    monkeypatch.setattr(Store, "put_document", limited)
+    with pytest.raises(StorageError, match=expected):
+        sync([tmp_path / "ny"], settings, e5)
+    assert raised, "SQLite itself should have refused the write"
+    assert state(settings) == before and not new_document_present(settings)
 
 
-def test_an_upload_onto_a_failing_disk_is_507_and_keeps_the_service_up(
+def test_an_upload_onto_a_full_disk_is_507_and_keeps_the_service_up(
     private_index: tuple[Settings, Path], e5: Embedder, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     settings = with_keys(private_index[0])
     before = state(settings)
-    real_replace = os.replace
+    real_copy = uploads._copy
 
-    def read_only(src: Any, dst: Any) -> None:
-        if ".upload-" in str(src):
-            raise OSError(errno.EROFS, "Read-only file system")
-        real_replace(src, dst)
+    def onto_a_full_disk(stream: Any, target: Path, limit: int) -> tuple[int, str]:
+        return real_copy(stream, Path("/dev/full"), limit)  # the kernel's ENOSPC on the first flush
 
-    monkeypatch.setattr(uploads.os, "replace", read_only)
+    monkeypatch.setattr(uploads, "_copy", onto_a_full_disk)
     with serve(settings, e5) as server, httpx.Client(base_url=server.url, timeout=60) as http:
         response = http.post(
             "/api/documents",
@@ -319,7 +348,48 @@ def test_an_upload_onto_a_failing_disk_is_507_and_keeps_the_service_up(
             headers=ADMIN,
         )
         assert response.status_code == 507 and response.json()["type"] == "StorageError"
-        assert "kan ikke skrives" in response.json()["error"]
+        assert "er fuld" in response.json()["error"]
         assert http.get("/api/search", params={"q": "familiebehandling"}).json()["results"]
     assert state(settings) == before
     assert [p.name for p in (settings.uploads_dir / "test").iterdir()] == []  # no temporary file left
+
+
+# -- a damaged database file ------------------------------------------------------------------------
+
+
+def open_descriptors(path: Path) -> list[str]:
+    """This process's open file descriptors on `path` (read from /proc, so nothing is assumed)."""
+    found = []
+    for fd in os.listdir("/proc/self/fd"):
+        try:
+            target = os.readlink(f"/proc/self/fd/{fd}")
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+        if target == str(path):
+            found.append(target)
+    return found
+
+
+@pytest.mark.parametrize("command", [("search", "familiebehandling", "--mode", "lexical"), ("check",)])
+def test_a_damaged_database_file_is_one_danish_line(
+    private_index: tuple[Settings, Path], command: tuple[str, ...]
+) -> None:
+    settings = private_index[0]
+    for name in ("broker.sqlite3-wal", "broker.sqlite3-shm"):
+        (settings.data_dir / name).unlink(missing_ok=True)
+    settings.db_path.write_bytes(os.urandom(64 * 1024))  # overwritten by something that is no database
+    done = subprocess.run(
+        [sys.executable, "-m", "broker.cli", *command, "--data", str(settings.data_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 1, done.stderr[-2000:]
+    assert (
+        done.stderr.strip()
+        == f"Fejl: Kan ikke åbne databasen {settings.db_path}: filen er ikke en SQLite-database"
+    )
+    with pytest.raises(BrokerError, match="ikke en SQLite-database"):
+        Store(settings.db_path, create=False)
+    assert open_descriptors(settings.db_path) == []  # the connection that found it damaged is closed

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -75,8 +76,9 @@ def assert_sane(response: httpx.Response, context: object) -> None:
 
 
 @pytest.fixture
-def client(live: LiveServer) -> httpx.Client:
-    return httpx.Client(base_url=live.url, timeout=60)
+def client(live: LiveServer) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=live.url, timeout=60) as http:  # its pooled connections closed, not collected
+        yield http
 
 
 @pytest.mark.parametrize("q", NASTY, ids=range(len(NASTY)))

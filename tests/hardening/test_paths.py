@@ -3,6 +3,7 @@ server's paths, sizes and times; /readyz never returns exception text."""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -94,7 +95,7 @@ def test_readyz_reports_a_broken_index_without_the_exception_text(
 ) -> None:
     settings = private_index[0]
     with serve(with_keys(settings, readers=True), e5) as server:
-        with sqlite3.connect(settings.db_path) as conn:
+        with contextlib.closing(sqlite3.connect(settings.db_path)) as conn, conn:  # committed, then closed
             conn.execute("DROP TABLE documents")  # a damaged index under a running service
         response = httpx.get(server.url + "/readyz", timeout=30)
     assert response.status_code == 503

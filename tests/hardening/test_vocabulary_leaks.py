@@ -286,7 +286,11 @@ def test_the_reindex_report_shows_internal_files_to_an_admin_only(
     # Its file deleted: the last internal document is removed, and its path (with a name) stays hidden.
     secret_file.unlink()
     reindex(settings, e5)
-    assert not Store(settings.db_path).has_internal()
+    store = Store(settings.db_path)
+    try:
+        assert not store.has_internal()
+    finally:
+        store.close()
     check("removed")
 
     # The internal source folder missing altogether: a failure only an admin sees.
