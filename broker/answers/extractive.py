@@ -13,7 +13,7 @@ import numpy as np
 from broker.answers.citations import citation, document_url
 from broker.answers.intent import WHICH, kind_fit, question_kind
 from broker.answers.sentences import Unit, units
-from broker.search import Engine
+from broker.search import Engine, QueryAnalysis
 from broker.viewer_links import paged, viewer_url
 from core.settings import Settings
 from core.types import Answer, Citation, Hit, SearchFilters
@@ -104,12 +104,18 @@ def passage_priors(engine: Engine, hits: list[Hit], question_vector: np.ndarray)
 
 
 def candidates(
-    engine: Engine, question: str, hits: list[Hit], cache: SentenceVectors, *, embed: int = EMBEDDED
+    engine: Engine,
+    question: str,
+    hits: list[Hit],
+    cache: SentenceVectors,
+    *,
+    embed: int = EMBEDDED,
+    analysis: QueryAnalysis | None = None,
 ) -> list[Candidate]:
     """The units of the top passages, ranked by the question's words and kind and the passage's own vector;
-    only the best `embed` of them are embedded and get a meaning score."""
+    only the best `embed` of them are embedded and get a meaning score. `analysis`: the search's own."""
     kind = question_kind(question)
-    terms = set(analyze_query(question))
+    terms = set(analysis.terms if analysis is not None else analyze_query(question))
     question_vector = engine.embedder.embed_queries([question])[0]
     top = hits[:PASSAGES]
     priors = passage_priors(engine, top, question_vector) if top else []
@@ -245,12 +251,13 @@ class Answerer:
 
     def ask(self, question: str, *, filters: SearchFilters | None = None, k: int = 20) -> Answer:
         started = time.perf_counter()
-        result = self.engine.search(question, k=k, filters=filters)
+        analysis = self.engine.analyse(question)  # once, for the search and the sentence choice alike
+        result = self.engine.search(question, k=k, filters=filters, analysis=analysis)
         hits = result.results
         groups = by_municipality(hits)
         answer = Answer(question=result.query, answer=None, reason=None, citations=[], by_municipality=groups)
         answer.understood, answer.suggestion = result.understood, result.suggestion
-        found = candidates(self.engine, result.query, hits, self.sentences)
+        found = candidates(self.engine, result.query, hits, self.sentences, analysis=analysis)
         chosen = choose(
             found, self.settings.answer_min_relevance, one_per_municipality=question_kind(question) == WHICH
         )

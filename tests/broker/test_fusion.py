@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from broker.fusion import fuse_convex, normalised
+from broker.search.fusion import fuse_convex, normalised
 from broker.search import Ranked, fuse_rrf
 
 LEXICAL = [Ranked(1, 12.0), Ranked(2, 6.0), Ranked(3, 3.0)]

@@ -15,7 +15,7 @@ FIELDS = ("municipality", "region", "doc_type", "year")
 
 
 class Scored(Protocol):
-    """A ranked chunk: what a retriever returns (broker.search.Ranked)."""
+    """A ranked chunk: what a retriever returns (broker.search.fusion.Ranked)."""
 
     @property
     def chunk_id(self) -> int: ...
