@@ -104,12 +104,13 @@ class QueryWords:
     words: tuple[tuple[str, tuple[str, ...]], ...]
 
     @classmethod
-    def of(cls, query: str) -> QueryWords:
+    def of(cls, query: str, terms: Sequence[str] | None = None) -> QueryWords:
+        """`terms`: the query's `analyze_query` terms when the caller has them already."""
         words = tuple(
             (lower, tuple(analyze_query(lower)))
             for lower in (w.lower() for w in _WORD_SPLIT_RE.findall(query))
         )
-        return cls(tuple(analyze_query(query)), words)
+        return cls(tuple(analyze_query(query) if terms is None else terms), words)
 
 
 @dataclass(frozen=True)

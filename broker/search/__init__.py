@@ -2,7 +2,6 @@
 
 from broker.search.engine import MAX_K, MODES, NOTHING_RELEVANT, Engine
 from broker.search.fusion import Ranked, fuse_convex, fuse_rrf
-from broker.search.hits import hit_dict
 from broker.search.plan import MAX_QUERY_CHARS, QueryAnalysis, QueryPlan, analyse, validate_query
 
 __all__ = [
@@ -17,6 +16,5 @@ __all__ = [
     "analyse",
     "fuse_convex",
     "fuse_rrf",
-    "hit_dict",
     "validate_query",
 ]

@@ -1,10 +1,8 @@
-"""Hits: a ranked chunk as a result with its highlighted snippet, and the one hit → JSON serialiser."""
+"""Hits: a ranked chunk as a search result, its snippet marked for the analysed query (JSON: broker.reports)."""
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
-from typing import Any
 
 from broker.search.fusion import Ranked
 from core.types import Hit
@@ -49,11 +47,3 @@ def make_hit(
             as_typed=marking.as_typed,
         ),
     )
-
-
-def hit_dict(hit: Hit) -> dict[str, Any]:
-    """A hit as JSON, the same for search, comparison, the command line and the HTTP API.
-
-    Its `source` is still the server's path: `broker.paths.SourcePaths.hits` turns it into what a caller
-    may see before it leaves the service."""
-    return dataclasses.asdict(hit)

@@ -40,12 +40,9 @@ class QueryAnalysis:
 
 def analyse(query: str) -> QueryAnalysis:
     """Analyse a validated query; the only place a search analyses its query text."""
+    terms = tuple(analyze_query(query))
     return QueryAnalysis(
-        query,
-        tuple(analyze_query(query)),
-        tuple(analyze(query)),
-        tuple(surface_words(query)),
-        QueryWords.of(query),
+        query, terms, tuple(analyze(query)), tuple(surface_words(query)), QueryWords.of(query, terms)
     )
 
 
