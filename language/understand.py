@@ -40,6 +40,10 @@ INTENT_WORDS = (
     "kommuner", "kommunes", "kommunen", "kommunens", "kommunerne", "region", "regionen", "år", "året",
     "årene", "seneste", "sidste", "siden", "efter", "før", "inden", "mellem", "arbejder",
 )  # fmt: skip
+# A municipality named after these is a partner or a comparison ("samarbejde med Esbjerg", "inspireret af
+# Herning", "som i Hvidovre"), not where the question looks; a list ("med Herning og Holstebro") goes with
+# its first name.
+NOT_INTENT_BEFORE = ("med", "af", "som", "end", "nabokommune", "nabokommunen", "nabokommunerne")
 _REGION_SHORT = {"nord": "Region Nordjylland", "midt": "Region Midtjylland", "syd": "Region Syddanmark"}
 _NUMBERS = {"to": 2, "tre": 3, "fire": 4, "fem": 5, "seks": 6, "syv": 7, "otte": 8, "ni": 9, "ti": 10}
 _TOKEN_RE = re.compile(r"[^\W_]+(?:-[^\W_]+)*'?")
@@ -123,6 +127,7 @@ def _municipalities(question: str, mentions: list[str] | None = None) -> list[st
     tokens = [(m.group(), m.start()) for m in _TOKEN_RE.finditer(question)]
     names = _names()
     found: list[str] = []
+    last_end, last_intent = -1, True  # where the previous name ended, and whether it was intent
     i = 0
     while i < len(tokens):
         matched = 0
@@ -140,9 +145,15 @@ def _municipalities(question: str, mentions: list[str] | None = None) -> list[st
                 continue  # "Herning modellen" is the model, not the place
             if is_ambiguous(name) and not first[:1].isupper() and following != "kommune":
                 continue
-            if name not in found:
+            before = [t.lower() for t, _ in tokens[max(0, i - 2) : i]]
+            if i - 1 == last_end or (i - 2 == last_end and before[-1:] in (["og"], ["eller"])):
+                intent = last_intent  # "Herning, Haderslev og Hvidovre": the list goes with its first name
+            else:
+                intent = not before or (before[-1] not in NOT_INTENT_BEFORE and before[-2:] != ["som", "i"])
+            last_end, last_intent = i + size - 1, intent
+            if intent and name not in found:
                 found.append(name)
-            if mentions is not None:
+            if intent and mentions is not None:
                 mentions.extend(t for t, _ in window)
             matched = size
             break

@@ -9,7 +9,13 @@ from collections.abc import Callable
 
 import numpy as np
 
-from broker.search.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
+from broker.search.facets import (
+    count_facets,
+    facet_candidates,
+    has_facet_filters,
+    points_to,
+    without_facet_filters,
+)
 from broker.search.fusion import Ranked, fuse_convex, fuse_rrf
 from broker.search.hits import COMMON_TERM_SHARE, Marking, make_hit
 from broker.search.loaded import Loaded
@@ -191,8 +197,8 @@ class Engine:
 
         `parts`, when given, receives each retriever's own ranking ("lexical", "dense") before fusion.
 
-        With a plan whose question narrows the search as a boost, the documents it points to are searched
-        again on their own and that ranking is fused in, so they rise without the others disappearing."""
+        With a plan whose question narrows the search as a boost, the topical candidates it points to are
+        ranked again on their own and fused in, so they rise without the others disappearing (`_boosts`)."""
         plan = query if isinstance(query, QueryPlan) else self.plan(query, filters, understanding=False)
         filters = self.scope(filters)
         # Deeper than the hits wanted: fusion and collapsing to documents both need room.
@@ -217,7 +223,7 @@ class Engine:
         if plan.prefer is not None and plan.understood.applied_as == "boost":
             share = self.settings.weight_understood / len(rankings)
             for ranking, weight in zip(
-                self._boosts(plan, query_vector, mode, lexical, dense, n), (w_lexical, w_dense), strict=True
+                self._boosts(plan, filters, mode, lexical, dense, n), (w_lexical, w_dense), strict=True
             ):
                 if ranking is not None:
                     rankings.append(ranking)
@@ -232,34 +238,35 @@ class Engine:
     def _boosts(
         self,
         plan: QueryPlan,
-        query_vector: np.ndarray | None,
+        filters: SearchFilters,
         mode: str,
         lexical: list[Ranked],
         dense: list[Ranked],
         n: int,
     ) -> tuple[list[Ranked] | None, list[Ranked] | None]:
-        """The lexical and dense rankings of the documents the question points to, among the topical
-        candidates only: chunks that match the question on their own (a topic term, or close in meaning
-        among the unnarrowed candidates). A place or a year the question names never makes a match by
-        itself, so a text that merely mentions them is not pulled up. None for a retriever the mode skips."""
+        """The lexical and dense rankings of the topical candidates the question points to; call inside a
+        snapshot. None for a retriever the mode leaves out.
+
+        Topical candidates match the question on their own: close to the best match of a retriever, as the
+        facets count them (`facet_candidates`), where the lexical match is measured on the topic terms alone.
+        So a place, a year or the wording of intent ("hvordan gør … kommune") never makes a match by itself,
+        and a text that merely mentions the place or the year is not pulled up (see `points_to` for years)."""
         assert plan.prefer is not None
-        prefer = self.scope(plan.prefer)
-        topical = plan
-        if plan.topic != plan.terms:  # the places, years and intent wording are no topic
+        topical_lexical = lexical
+        if mode != "dense" and plan.topic != plan.terms:
             aside = set(plan.terms) - set(plan.topic)
             topical = dataclasses.replace(
                 plan,
                 terms=plan.topic,
                 expansions={t: w for t, w in plan.expansions.items() if not aside.intersection(t.split())},
             )
-        boost_lexical = boost_dense = None
-        matched: set[int] = set()
-        if mode in ("hybrid", "lexical"):
-            boost_lexical = self._lexical(topical, prefer, n) if topical.terms or topical.expansions else []
-            matched = {r.chunk_id for r in boost_lexical}
-        if mode in ("hybrid", "dense"):
-            candidates = {r.chunk_id for r in dense} | matched
-            boost_dense = [r for r in self._dense(query_vector, prefer, n) if r.chunk_id in candidates]
+            has_topic = bool(topical.terms or topical.expansions)
+            topical_lexical = self._lexical(topical, filters, n) if has_topic else []
+        close = facet_candidates({"lexical": topical_lexical, "dense": dense}, self.settings)
+        rows = self.store.chunk_rows(close)
+        pointed = {chunk_id for chunk_id, row in rows.items() if points_to(row, plan.prefer)}
+        boost_lexical = [r for r in topical_lexical if r.chunk_id in pointed] if mode != "dense" else None
+        boost_dense = [r for r in dense if r.chunk_id in pointed] if mode != "lexical" else None
         return boost_lexical, boost_dense
 
     # -- query understanding and lexical expansion ------------------------------------------------

@@ -28,7 +28,12 @@ TODAY = datetime.date(2026, 3, 1)
         ("Koebenhavns Kommune kontaktperson", ["København"]),
         ("tilsyn i Høje Taastrup", ["Høje-Taastrup"]),
         ("ringkobing-skjern netværk", ["Ringkøbing-Skjern"]),
-        ("Fanø samarbejde med Esbjerg", ["Fanø", "Esbjerg"]),
+        ("Fanø samarbejde med Esbjerg", ["Fanø"]),  # the partner is what it is about, not where it looks
+        ("kursus sammen med Herning og Holstebro", []),
+        ("socialrådgivere i dagtilbud som i Brønderslev og Frederiksberg", []),
+        ("frikommuneforsøget med Gladsaxe, Guldborgsund og Ikast-Brande", []),
+        ("skolesocialrådgivere inspireret af Herning", []),
+        ("tidlig indsats i Herning, Haderslev og Hvidovre", ["Herning", "Haderslev", "Hvidovre"]),
         ("Aarhus' forsøg", ["Aarhus"]),
         ("hvad er Herningmodellen?", []),
         ("Herning-modellen og sagstal", []),
