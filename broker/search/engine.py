@@ -247,8 +247,8 @@ class Engine:
         """The lexical and dense rankings of the topical candidates the question points to; call inside a
         snapshot. None for a retriever the mode leaves out.
 
-        Topical candidates match the question on their own: close to the best match of a retriever, as the
-        facets count them (`facet_candidates`), where the lexical match is measured on the topic terms alone.
+        Topical candidates match the question on their own: close to the best match, as the facets count
+        them (`facet_candidates`), on the topic terms alone (by meaning only when the mode has no words).
         So a place, a year or the wording of intent ("hvordan gør … kommune") never makes a match by itself,
         and a text that merely mentions the place or the year is not pulled up (see `points_to` for years)."""
         assert plan.prefer is not None
@@ -262,7 +262,11 @@ class Engine:
             )
             has_topic = bool(topical.terms or topical.expansions)
             topical_lexical = self._lexical(topical, filters, n) if has_topic else []
-        close = facet_candidates({"lexical": topical_lexical, "dense": dense}, self.settings)
+        # The query's vector holds the place's name too, so where words are searched they decide what is
+        # topical; a dense search alone has only its own closeness.
+        close = facet_candidates(
+            {"lexical": topical_lexical} if mode != "dense" else {"dense": dense}, self.settings
+        )
         rows = self.store.chunk_rows(close)
         pointed = {chunk_id for chunk_id, row in rows.items() if points_to(row, plan.prefer)}
         boost_lexical = [r for r in topical_lexical if r.chunk_id in pointed] if mode != "dense" else None

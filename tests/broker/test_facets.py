@@ -9,6 +9,7 @@ from broker.search.facets import (
     facet_candidates,
     has_facet_filters,
     passes,
+    points_to,
     without_facet_filters,
 )
 from broker.search.fusion import Ranked
@@ -85,3 +86,26 @@ def test_facet_filters_are_told_from_the_filters_a_click_leaves_alone() -> None:
     kept = without_facet_filters(mine)
     assert kept.kommuner == [] and kept.exclude_kommuner == ["Aarhus"] and kept.include_internal
     assert not has_facet_filters(kept)
+
+
+@dataclass(frozen=True)
+class Passage(Row):
+    text: str = ""
+
+
+def test_a_passage_points_to_the_time_of_its_document_or_of_the_years_it_names() -> None:
+    asked = SearchFilters(year_from=2014, year_to=2016)
+    written_later = Passage(
+        "h", "Haderslev", "Region Syddanmark", "evaluering", 2017, "Sagstal 2014-2016 faldt."
+    )
+    unrelated = Passage("x", "Vejle", "Region Syddanmark", "rapport", 2023, "Årsrapport for 2023.")
+    assert points_to(Passage("f", "Fanø", None, "notat", 2015), asked)
+    assert points_to(written_later, asked)
+    assert not points_to(unrelated, asked)
+
+
+def test_a_year_named_in_the_text_never_stands_in_for_the_place() -> None:
+    asked = SearchFilters(kommuner=["Herning"], year_from=2014)
+    elsewhere = Passage("h", "Haderslev", "Region Syddanmark", "evaluering", 2017, "Siden 2014 …")
+    assert not points_to(elsewhere, asked)
+    assert points_to(Passage("k", "Herning", "Region Midtjylland", "katalog", 2012, "Fra 2014 …"), asked)
