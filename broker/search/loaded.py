@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
+from typing import Generic, TypeVar
 
 from broker.indexing import load_current
 from broker.lexical_sync import LEXICAL_STAMP_KEY, keep_whole
@@ -19,6 +21,30 @@ from index.vocabulary import STAMP_KEY as VOCABULARY_STAMP_KEY
 from language.decompound import wordlist
 from language.spelling import Speller
 
+T = TypeVar("T")
+
+
+class PerGeneration(Generic[T]):
+    """One object per index generation, loaded once under a lock. The newest two are kept: a reader may
+    still be on the previous generation for a moment."""
+
+    def __init__(self, load: Callable[[int], T]) -> None:
+        self._load = load
+        self._items: dict[int, T] = {}
+        self._lock = threading.Lock()
+
+    def get(self, generation: int) -> T:
+        item = self._items.get(generation)
+        if item is not None:
+            return item
+        with self._lock:
+            item = self._items.get(generation)
+            if item is None:
+                item = self._load(generation)
+                self._items = {g: v for g, v in self._items.items() if g >= generation - 1}
+                self._items[generation] = item
+        return item
+
 
 class Loaded:
     """The loaded parts of one index, shared by the threads of a process; each reloads when its generation
@@ -29,10 +55,9 @@ class Loaded:
         self.settings = settings
         self._embedder = embedder
         self._embedder_lock = threading.Lock()
-        self._vectors: dict[int, VectorIndex] = {}
-        self._vectors_lock = threading.Lock()
+        self._vectors = PerGeneration(self._load_vectors)
+        self._lexical_indexes = PerGeneration(self._load_lexical)
         self._lexical_state: LexicalState | None = None
-        self._lexical_indexes: dict[int, LexicalIndex] = {}
         self._lexical_lock = threading.Lock()
 
     @property
@@ -46,44 +71,25 @@ class Loaded:
     def vectors(self) -> VectorIndex | None:
         """The vector index of the generation the caller's snapshot sees."""
         generation = current_generation(self.store)
-        if generation == 0:
-            return None
-        index = self._vectors.get(generation)
-        if index is not None:
-            return index
-        with self._vectors_lock:
-            index = self._vectors.get(generation)
-            if index is None:
-                dim = int(self.store.get_meta("embedder_dim", "0") or 0)
-                index = load_current(self.store, self.settings.data_dir, dim, self.settings)
-                # Keep the newest two: a reader may still be on the previous generation for a moment.
-                self._vectors = {g: v for g, v in self._vectors.items() if g >= generation - 1}
-                self._vectors[generation] = index
-        return index
+        return self._vectors.get(generation) if generation else None
+
+    def _load_vectors(self, generation: int) -> VectorIndex:
+        dim = int(self.store.get_meta("embedder_dim", "0") or 0)
+        return load_current(self.store, self.settings.data_dir, dim, self.settings)
 
     def lexical_index(self) -> LexicalIndex | None:
         """The Tantivy index of the generation the caller's snapshot sees; None for an FTS5-era index."""
         generation = current_lexical(self.store)
-        if generation == 0:
-            return None
-        index = self._lexical_indexes.get(generation)
-        if index is not None:
-            return index
-        with self._lexical_lock:
-            index = self._lexical_indexes.get(generation)
-            if index is None:
-                try:
-                    index = LexicalIndex.load(lexical_path(self.settings.data_dir, generation))
-                except Exception as exc:  # the committed directory must be there; say how to recover
-                    raise IndexMissing(
-                        f"Ordindekset (generation {generation}) mangler eller kan ikke læses. Kør: "
-                        f"broker reindex --rebuild-lexical --data {self.settings.data_dir}"
-                    ) from exc
-                self._lexical_indexes = {
-                    g: i for g, i in self._lexical_indexes.items() if g >= generation - 1
-                }
-                self._lexical_indexes[generation] = index
-        return index
+        return self._lexical_indexes.get(generation) if generation else None
+
+    def _load_lexical(self, generation: int) -> LexicalIndex:
+        try:
+            return LexicalIndex.load(lexical_path(self.settings.data_dir, generation))
+        except Exception as exc:  # the committed directory must be there; say how to recover
+            raise IndexMissing(
+                f"Ordindekset (generation {generation}) mangler eller kan ikke læses. Kør: "
+                f"broker reindex --rebuild-lexical --data {self.settings.data_dir}"
+            ) from exc
 
     def lexical_state(self) -> LexicalState:
         """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
