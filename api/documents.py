@@ -138,7 +138,12 @@ def similar(
     doc_id: str,
     engine: Annotated[Engine, Depends(get_engine)],
     filters: Annotated[SearchFilters, Depends(get_filters)],
+    caller: Reader,
     k: Annotated[int, Query(ge=1, le=50)] = 10,
 ) -> dict[str, Any]:
     """De dokumenter fra andre kommuner, der i betydning ligger tættest på dette."""
-    return similar_documents(engine, doc_id, k=k, filters=filters)
+    found = similar_documents(engine, doc_id, k=k, filters=filters)
+    with engine.store.snapshot():
+        names = SourcePaths(engine.store.registered_sources(), engine.store.web_links())
+    found["results"] = names.hits(found["results"], admin=caller.is_admin)
+    return found

@@ -6,7 +6,7 @@ import dataclasses
 from typing import Any
 
 from broker.paths import SourcePaths
-from core.types import IngestReport, SearchResult
+from core.types import Hit, IngestReport, SearchResult
 
 OUTCOMES = ("added", "updated", "unchanged", "removed", "renamed", "failed")
 
@@ -18,10 +18,17 @@ def report_dict(report: IngestReport) -> dict[str, Any]:
     return data
 
 
+def hit_dict(hit: Hit) -> dict[str, Any]:
+    """A hit as JSON, the one serialiser for search, comparison, the command line and the HTTP API.
+
+    Its `source` is still the server's path: `SourcePaths.hits` turns it into what a caller may see."""
+    return dataclasses.asdict(hit)
+
+
 def result_dict(result: SearchResult, paths: SourcePaths, *, admin: bool) -> dict[str, Any]:
     """A search result: each hit's `source` as source name and path inside it; the server path for admin."""
     data = dataclasses.asdict(result)
-    data["results"] = paths.hits(data["results"], admin=admin)
+    data["results"] = paths.hits([hit_dict(hit) for hit in result.results], admin=admin)
     if data.get("facets") is None:
         data.pop("facets", None)
     return data

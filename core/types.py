@@ -196,7 +196,7 @@ class SearchResult:
     took_ms: float
     results: list[Hit]
     # Document counts per municipality, region, doc_type and year among the close matches, each field counted
-    # without its own filter (API only; see broker.facets).
+    # without its own filter (API only; see broker.search.facets).
     facets: dict[str, dict[str, int]] | None = None
     # What the question was understood to say (municipalities, regions, years, law, added words); None if nothing.
     understood: dict[str, object] | None = None

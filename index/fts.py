@@ -97,24 +97,40 @@ _DANISH_LETTERS = frozenset("æøåÆØÅ")
 
 
 @dataclass(frozen=True)
+class QueryWords:
+    """A query analysed for highlighting: its terms, and each written word (lower case) with its own terms."""
+
+    terms: tuple[str, ...]
+    words: tuple[tuple[str, tuple[str, ...]], ...]
+
+    @classmethod
+    def of(cls, query: str, terms: Sequence[str] | None = None) -> QueryWords:
+        """`terms`: the query's `analyze_query` terms when the caller has them already."""
+        words = tuple(
+            (lower, tuple(analyze_query(lower)))
+            for lower in (w.lower() for w in _WORD_SPLIT_RE.findall(query))
+        )
+        return cls(tuple(analyze_query(query) if terms is None else terms), words)
+
+
+@dataclass(frozen=True)
 class _Wanted:
     terms: set[str]
     plain: set[str]  # terms only words without æøå may match
     danish: set[str]  # terms only words with æøå may match
 
 
-def _query_terms(query: str, common: Collection[str], as_typed: Collection[str]) -> _Wanted:
+def _query_terms(query: QueryWords, common: Collection[str], as_typed: Collection[str]) -> _Wanted:
     """The terms to mark, and which of them æøå in a text word rules in or out (see `highlight_terms`)."""
-    wanted = set(analyze_query(query))
+    wanted = set(query.terms)
     rare = wanted.difference(common)
     if rare:  # a word in most of the index says nothing when the query has a more telling one
         wanted = rare
     folded: set[str] = set()
     plain: set[str] = set()
     danish: set[str] = set()
-    for word in _WORD_SPLIT_RE.findall(query):
-        lower = word.lower()
-        terms = set(analyze_query(lower)) & wanted
+    for lower, word_terms in query.words:
+        terms = set(word_terms) & wanted
         if _DANISH_LETTERS.intersection(lower):
             danish |= terms
         elif lower in as_typed:
@@ -136,7 +152,7 @@ def without_heading(text: str, section: str) -> str:
 
 def highlight_terms(
     text: str,
-    query: str,
+    query: str | QueryWords,
     *,
     max_chars: int = 300,
     common: Collection[str] = (),
@@ -150,10 +166,12 @@ def highlight_terms(
     A query word written with æøå ("ændre") marks only words with æøå, and one in `as_typed` (written without
     æøå and found so in the index, like "andre") only words without: folding would otherwise mix the two. A
     word typed without æøå that the index does not know ("born") still marks "børn".
+    A search passes its query analysed once (`QueryWords`), so the query is not analysed again per hit.
     """
     text = normalize(text)
     max_chars = max(1, max_chars)
-    wanted = _query_terms(query, common, as_typed)
+    words = query if isinstance(query, QueryWords) else QueryWords.of(query)
+    wanted = _query_terms(words, common, as_typed)
     matches: list[tuple[int, int, frozenset[str]]] = []
     if wanted.terms:
         for start, end, terms in scan(text):

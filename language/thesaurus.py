@@ -108,9 +108,11 @@ class Thesaurus:
             return cls.parse(path.read_text(encoding="utf-8"))
         return cls.parse(resources.files("language").joinpath("data/thesaurus.toml").read_text("utf-8"))
 
-    def expand(self, query: str, weight: float = 0.5) -> Expansion:
-        """Terms and phrases to add to a query at `weight`, with a readable note per match."""
-        terms = analyze(query)
+    def expand(self, query: str, weight: float = 0.5, *, terms: list[str] | None = None) -> Expansion:
+        """Terms and phrases to add to a query at `weight`, with a readable note per match.
+
+        `terms` is the query's `analyze` output when the caller has analysed it already."""
+        terms = analyze(query) if terms is None else terms
         out = Expansion()
         if not terms:
             return out

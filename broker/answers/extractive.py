@@ -11,7 +11,7 @@ import numpy as np
 from broker.answers.citations import citation, document_url
 from broker.answers.intent import WHICH, kind_fit, question_kind
 from broker.answers.sentences import Unit, units
-from broker.search import Engine
+from broker.search import Engine, QueryAnalysis
 from broker.viewer_links import paged, viewer_url
 from core.settings import Settings
 from core.types import Answer, Citation, Hit, SearchFilters
@@ -94,14 +94,16 @@ def passage_similarities(engine: Engine, hits: list[Hit], question_vector: np.nd
     return [float((v if v is not None else embedded[i]) @ question_vector) for i, v in enumerate(found)]
 
 
-def candidates(engine: Engine, question: str, hits: list[Hit]) -> list[Candidate]:
+def candidates(
+    engine: Engine, question: str, hits: list[Hit], *, analysis: QueryAnalysis | None = None
+) -> list[Candidate]:
     """The shortlist of units of the top passages, ranked by the question's words and kind and the passage's
-    similarity to the question."""
+    similarity to the question. `analysis`: the search's own, so the question is not analysed again."""
     top = hits[:PASSAGES]
     if not top:
         return []
     kind = question_kind(question)
-    terms = set(analyze_query(question))
+    terms = set(analysis.terms if analysis is not None else analyze_query(question))
     question_vector = engine.embedder.embed_queries([question])[0]  # cached: the search embedded it
     similarities = passage_similarities(engine, top, question_vector)
     found = [
@@ -228,12 +230,13 @@ class Answerer:
 
     def ask(self, question: str, *, filters: SearchFilters | None = None, k: int = 20) -> Answer:
         started = time.perf_counter()
-        result = self.engine.search(question, k=k, filters=filters)
+        analysis = self.engine.analyse(question)  # once, for the search and the sentence choice alike
+        result = self.engine.search(question, k=k, filters=filters, analysis=analysis)
         hits = result.results
         groups = by_municipality(hits)
         answer = Answer(question=result.query, answer=None, reason=None, citations=[], by_municipality=groups)
         answer.understood, answer.suggestion = result.understood, result.suggestion
-        found = candidates(self.engine, result.query, hits)
+        found = candidates(self.engine, result.query, hits, analysis=analysis)
         chosen = choose(
             found, self.settings.answer_min_relevance, one_per_municipality=question_kind(question) == WHICH
         )

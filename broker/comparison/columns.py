@@ -7,7 +7,9 @@ from typing import Any
 import numpy as np
 
 from broker.answers.citations import document_url
-from broker.search import Engine
+from broker.reports import hit_dict
+from broker.search import Engine, Ranked
+from broker.search.hits import make_hit
 from core.errors import InvalidQuery, NotFound
 from core.types import SearchFilters
 from language.filters import resolve_municipality
@@ -53,25 +55,14 @@ def similar_documents(
                 best[other] = (float(score), int(chunk_id))
         top = sorted(best.items(), key=lambda kv: -kv[1][0])[:k]
         rows = engine.store.chunk_rows(chunk for _, (_, chunk) in top)
-    results = []
-    for rank, (other, (score, chunk_id)) in enumerate(top, 1):
-        row = rows[chunk_id]
-        results.append(
-            {
-                "rank": rank,
-                "score": round(score, 4),
-                "doc_id": other,
-                "title": row.title,
-                "municipality": row.municipality,
-                "region": row.region,
-                "doc_type": row.doc_type,
-                "year": row.year,
-                "page": row.page_start,
-                "section": row.section,
-                "text": row.text,
-                "url": document_url(other, row.page_start),
-            }
-        )
+    # The same hit fields as a search (the caller shows `source` as it may be seen), plus the file's link.
+    results = [
+        {
+            **hit_dict(make_hit(rank, Ranked(chunk_id, score), rows[chunk_id], "")),
+            "url": document_url(other, rows[chunk_id].page_start),
+        }
+        for rank, (other, (score, chunk_id)) in enumerate(top, 1)
+    ]
     return {"doc_id": doc_id, "municipality": doc["municipality"], "title": doc["title"], "results": results}
 
 
@@ -97,7 +88,7 @@ def compare(
             {
                 "municipality": name,
                 "results": [
-                    {**hit.__dict__, "url": document_url(hit.doc_id, hit.page)} for hit in found.results
+                    {**hit_dict(hit), "url": document_url(hit.doc_id, hit.page)} for hit in found.results
                 ],
             }
         )

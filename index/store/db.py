@@ -114,8 +114,12 @@ class Database:
             try:
                 conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0, check_same_thread=False)
                 conn.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.OperationalError as exc:
-                raise BrokerError(f"Kan ikke åbne databasen {self.path}: {exc}") from exc
+            except sqlite3.DatabaseError as exc:  # OperationalError, and a file that is no database
+                if conn is not None:  # opened but unusable (a read-only folder, a damaged file): closed
+                    conn.close()
+                damaged = not isinstance(exc, sqlite3.OperationalError)
+                reason = "filen er ikke en SQLite-database" if damaged else exc
+                raise BrokerError(f"Kan ikke åbne databasen {self.path}: {reason}") from exc
             conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
             self._local.conn = conn

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from broker.fusion import fuse_convex, normalised
-from broker.search import Ranked, fuse_rrf
+from broker.search.fusion import Ranked, fuse_convex, fuse_rrf, normalised
 
 LEXICAL = [Ranked(1, 12.0), Ranked(2, 6.0), Ranked(3, 3.0)]
 DENSE = [Ranked(3, 0.91), Ranked(4, 0.90), Ranked(1, 0.80)]

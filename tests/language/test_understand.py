@@ -13,8 +13,9 @@ from broker.cli import app
 from broker.search import Engine
 from core.settings import Settings
 from core.types import SearchFilters
+from language.analysis import analyze_query
 from language.registry import municipalities
-from language.understand import Understood, preferred, understand
+from language.understand import Understood, preferred, topic_terms, understand
 
 TODAY = datetime.date(2026, 3, 1)
 
@@ -28,7 +29,12 @@ TODAY = datetime.date(2026, 3, 1)
         ("Koebenhavns Kommune kontaktperson", ["København"]),
         ("tilsyn i Høje Taastrup", ["Høje-Taastrup"]),
         ("ringkobing-skjern netværk", ["Ringkøbing-Skjern"]),
-        ("Fanø samarbejde med Esbjerg", ["Fanø", "Esbjerg"]),
+        ("Fanø samarbejde med Esbjerg", ["Fanø"]),  # the partner is what it is about, not where it looks
+        ("kursus sammen med Herning og Holstebro", []),
+        ("socialrådgivere i dagtilbud som i Brønderslev og Frederiksberg", []),
+        ("frikommuneforsøget med Gladsaxe, Guldborgsund og Ikast-Brande", []),
+        ("skolesocialrådgivere inspireret af Herning", []),
+        ("tidlig indsats i Herning, Haderslev og Hvidovre", ["Herning", "Haderslev", "Hvidovre"]),
         ("Aarhus' forsøg", ["Aarhus"]),
         ("hvad er Herningmodellen?", []),
         ("Herning-modellen og sagstal", []),
@@ -145,3 +151,17 @@ def test_the_cli_says_what_it_understood(small_index: tuple[Settings, Path]) -> 
     result = json.loads(raw.output)
     assert {"query", "mode", "took_ms", "results"} <= set(result)  # the contract keys are still there
     assert result["understood"]["kommuner"] == ["Herning"]
+
+
+@pytest.mark.parametrize(
+    ("question", "topic"),
+    [
+        ("hvordan gør andre kommuner med familiebehandling i Herning Kommune", "familiebehandling"),
+        ("Hjørrings familiehuse fra 2023", "familiehuse"),
+        ("underretninger i Region Nordjylland mellem 2018 og 2020", "underretninger"),
+        ("ledelsestilsyn i Høje-Taastrup 2024", "ledelsestilsyn"),  # a bare year is no topic either
+        ("Fanø samarbejde med Esbjerg", "samarbejde Esbjerg"),  # the partner is part of the topic
+    ],
+)
+def test_the_topic_leaves_out_places_years_and_the_wording_of_intent(question: str, topic: str) -> None:
+    assert topic_terms(analyze_query(question), understand(question, TODAY)) == analyze_query(topic)

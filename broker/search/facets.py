@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,10 +13,11 @@ from core.settings import Settings
 from core.types import SearchFilters
 
 FIELDS = ("municipality", "region", "doc_type", "year")
+_YEAR_RE = re.compile(r"\b(?:19|20)\d\d\b")
 
 
 class Scored(Protocol):
-    """A ranked chunk: what a retriever returns (broker.search.Ranked)."""
+    """A ranked chunk: what a retriever returns (broker.search.fusion.Ranked)."""
 
     @property
     def chunk_id(self) -> int: ...
@@ -41,6 +43,13 @@ class Described(Protocol):
 
     @property
     def year(self) -> int | None: ...
+
+
+class Passage(Described, Protocol):
+    """A chunk with its text (index.store.ChunkRow)."""
+
+    @property
+    def text(self) -> str: ...
 
 
 @dataclass(frozen=True)
@@ -117,3 +126,16 @@ def count_facets(
         counts[field] = dict(sorted(tally.items(), key=lambda kv: (-kv[1], kv[0])))
     matched = {doc_id for doc_id, row in rows.items() if passes(row, filters)}
     return Facets(counts, matched)
+
+
+def points_to(row: Passage, prefer: SearchFilters) -> bool:
+    """Whether a chunk is what the question's places and time point to: its document's municipality,
+    region and year, or, for the time, the years its text speaks of. "Sagstal mellem 2014 og 2016" is
+    answered by an evaluation of 2014-2016 written in 2017, so a year the text names counts as its year."""
+    if passes(row, prefer):
+        return True
+    if (prefer.year_from is None and prefer.year_to is None) or not passes(row, prefer, skip="year"):
+        return False
+    low = prefer.year_from if prefer.year_from is not None else 0
+    high = prefer.year_to if prefer.year_to is not None else 9999
+    return any(low <= int(year) <= high for year in _YEAR_RE.findall(row.text))

@@ -1,107 +1,48 @@
-"""Hybrid search: lexical (Tantivy/BM25) and dense (FAISS) retrieval with filters inside both, fused by RRF."""
+"""The search engine: lexical (Tantivy/BM25) and dense (FAISS) retrieval with filters inside both, fused."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime
-import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from broker.facets import count_facets, facet_candidates, has_facet_filters, without_facet_filters
-from broker.fusion import fuse_convex
-from broker.lexical_sync import LEXICAL_STAMP_KEY, keep_whole
-from core.errors import IndexMismatch, IndexMissing, InvalidQuery
+from broker.search.facets import (
+    count_facets,
+    facet_candidates,
+    has_facet_filters,
+    points_to,
+    without_facet_filters,
+)
+from broker.search.fusion import Ranked, fuse_convex, fuse_rrf
+from broker.search.hits import COMMON_TERM_SHARE, Marking, make_hit
+from broker.search.loaded import Loaded
+from broker.search.plan import (
+    LexicalState,
+    QueryAnalysis,
+    QueryPlan,
+    analyse,
+    build_plan,
+    validate_query,
+)
+from core.errors import IndexMismatch, InvalidQuery
 from core.settings import Settings
-from core.types import Hit, SearchFilters, SearchResult
+from core.types import SearchFilters, SearchResult
 from index.dense import VectorIndex
-from index.embed import Embedder, load_embedder
-from index.fts import highlight_terms, match_expression, without_heading
-from index.generations import current_generation, current_lexical, load_current
-from index.lexical import LexicalIndex, build_query, lexical_path
-from index.lexicon import ANALYZER_KEY, FTS_COLUMNS, Lexicon, surface_words
+from index.embed import Embedder
+from index.fts import match_expression
+from index.lexical import LexicalIndex, build_query
+from index.lexicon import FTS_COLUMNS
 from index.store import ChunkRow, Store
-from index.vocabulary import STAMP_KEY as VOCABULARY_STAMP_KEY
-from language.analysis import analyze_query
-from language.decompound import wordlist
-from language.spelling import Correction, Speller, suggest
-from language.thesaurus import thesaurus
-from language.understand import Understood, preferred, understand
+from language.spelling import suggest
 
 MODES = ("hybrid", "dense", "lexical")
 MAX_K = 200
-COMMON_TERM_SHARE = 0.5  # a term in more chunks than this is not marked in snippets beside rarer ones
-MAX_QUERY_CHARS = 2000  # longer input is cut: no question needs more, and it bounds the work per query
-
-
-@dataclass(frozen=True)
-class Ranked:
-    """A chunk id with its score in one ranking."""
-
-    chunk_id: int
-    score: float
-
-
-@dataclass
-class QueryPlan:
-    """A query as the lexical search reads it: own terms, added terms with weights, what it says besides."""
-
-    query: str
-    terms: list[str]
-    expansions: dict[str, float] = field(default_factory=dict)
-    understood: Understood = field(default_factory=Understood)
-    prefer: SearchFilters | None = None  # the filters narrowed by the question (a boost, or the filters)
-    corrections: list[Correction] = field(default_factory=list)
-
-
-@dataclass(frozen=True)
-class VocabularyView:
-    """The vocabulary of the documents one kind of caller may see, and what is drawn from it."""
-
-    lexicon: Lexicon
-    speller: Speller
-    tokens: frozenset[str]  # terms and compound parts found in those documents
-
-    def visible(self, term: str) -> bool:
-        """True when a term (or every term of a phrase) occurs in these documents, so it can match."""
-        return all(t in self.tokens for t in term.split())
-
-
-@dataclass(frozen=True)
-class Marking:
-    """Query terms a snippet does not mark: words in most chunks, and words typed as found without æøå."""
-
-    common: frozenset[str] = frozenset()
-    as_typed: frozenset[str] = frozenset()
-
-
-@dataclass(frozen=True)
-class LexicalState:
-    """What the lexical search needs from the index as built: its layout and its vocabulary per visibility.
-
-    Callers without internal rights get the public view only: the words of internal documents never reach
-    their suggestions, compound splits or lexical queries, so an internal-only word is handled exactly like
-    a word no document has."""
-
-    key: tuple[object, ...]
-    current: bool  # built by this code's analyzer (compound parts and vocabulary present)
-    public: VocabularyView
-    everything: VocabularyView
-
-    def view(self, include_internal: bool) -> VocabularyView:
-        return self.everything if include_internal else self.public
-
-
-def fuse_rrf(rankings: list[list[Ranked]], weights: list[float], k: int = 60) -> list[Ranked]:
-    """Reciprocal rank fusion: each list adds weight / (k + rank) for the chunks it ranks."""
-    scores: dict[int, float] = {}
-    for ranking, weight in zip(rankings, weights, strict=True):
-        for rank, item in enumerate(ranking, start=1):
-            scores[item.chunk_id] = scores.get(item.chunk_id, 0.0) + weight / (k + rank)
-    return [Ranked(i, s) for i, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
+NOTHING_RELEVANT = (
+    "Intet relevant: ingen dokumenter indeholder søgningens ord, og ingen ligner den nok i betydning."
+)
 
 
 class Engine:
@@ -117,66 +58,26 @@ class Engine:
                 f"Indekset er bygget med embedderen '{built_with}', men der søges med '{settings.embedder}'. "
                 f"Søg med samme embedder (BROKER_EMBEDDER={built_with}), eller byg indekset forfra."
             )
-        self._embedder = embedder
-        self._embedder_lock = threading.Lock()
-        self._vectors: dict[int, VectorIndex] = {}
-        self._vectors_lock = threading.Lock()
-        self._lexical_state: LexicalState | None = None
-        self._lexical_indexes: dict[int, LexicalIndex] = {}
-        self._lexical_lock = threading.Lock()
+        self.loaded = Loaded(self.store, settings, embedder)
         self.today: Callable[[], datetime.date] = datetime.date.today  # replaceable in tests
 
-    # -- shared resources -----------------------------------------------------------------------
+    # -- shared resources, loaded once per generation (see `Loaded`) ------------------------------
 
     @property
     def embedder(self) -> Embedder:
-        if self._embedder is None:
-            with self._embedder_lock:
-                if self._embedder is None:
-                    self._embedder = load_embedder(self.settings.embedder, self.settings.threads)
-        return self._embedder
+        return self.loaded.embedder
 
     def vectors(self) -> VectorIndex | None:
         """The vector index of the generation the caller's snapshot sees."""
-        generation = current_generation(self.store)
-        if generation == 0:
-            return None
-        index = self._vectors.get(generation)
-        if index is not None:
-            return index
-        with self._vectors_lock:
-            index = self._vectors.get(generation)
-            if index is None:
-                dim = int(self.store.get_meta("embedder_dim", "0") or 0)
-                index = load_current(self.store, self.settings.data_dir, dim, self.settings)
-                # Keep the newest two: a reader may still be on the previous generation for a moment.
-                self._vectors = {g: v for g, v in self._vectors.items() if g >= generation - 1}
-                self._vectors[generation] = index
-        return index
+        return self.loaded.vectors()
 
     def lexical_index(self) -> LexicalIndex | None:
         """The Tantivy index of the generation the caller's snapshot sees; None for an FTS5-era index."""
-        generation = current_lexical(self.store)
-        if generation == 0:
-            return None
-        index = self._lexical_indexes.get(generation)
-        if index is not None:
-            return index
-        with self._lexical_lock:
-            index = self._lexical_indexes.get(generation)
-            if index is None:
-                try:
-                    index = LexicalIndex.load(lexical_path(self.settings.data_dir, generation))
-                except Exception as exc:  # the committed directory must be there; say how to recover
-                    raise IndexMissing(
-                        f"Ordindekset (generation {generation}) mangler eller kan ikke læses. Kør: "
-                        f"broker reindex --rebuild-lexical --data {self.settings.data_dir}"
-                    ) from exc
-                self._lexical_indexes = {
-                    g: i for g, i in self._lexical_indexes.items() if g >= generation - 1
-                }
-                self._lexical_indexes[generation] = index
-        return index
+        return self.loaded.lexical_index()
+
+    def lexical_state(self) -> LexicalState:
+        """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
+        return self.loaded.lexical_state()
 
     def close(self) -> None:
         self.store.close()
@@ -202,21 +103,25 @@ class Engine:
         filters: SearchFilters | None = None,
         collapse: bool = False,
         facets: bool = False,
+        analysis: QueryAnalysis | None = None,
     ) -> SearchResult:
         """Search in one of the three modes; with `collapse`, only the best chunk of each document.
 
         With `facets`, also count the documents among the candidates per municipality, region, type and year:
         the candidates that score close to the best of their retriever (see `facet_candidates`).
+        `analysis` is the query's analysis when the caller made it already (`analyse`, as answering does).
         """
         started = time.perf_counter()
         query = validate_query(query)
+        if analysis is None or analysis.text != query:
+            analysis = analyse(query)
         if mode not in MODES:
             raise InvalidQuery(f"Ukendt søgetilstand '{mode}'. Vælg en af: {', '.join(MODES)}.")
         if not 1 <= k <= MAX_K:
             raise InvalidQuery(f"Antal resultater (k) skal være mellem 1 og {MAX_K}, ikke {k}.")
         query_vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
         with self.store.snapshot():
-            plan = self.plan(query, filters)
+            plan = self.plan(query, filters, analysis=analysis)
             if plan.prefer is not None and plan.understood.applied_as == "filter":
                 filters = plan.prefer
             retrieved: dict[str, list[Ranked]] = {}
@@ -239,7 +144,7 @@ class Engine:
                 ranked = found[1]
             ranked = ranked[:k]
             rows = self.store.chunk_rows(r.chunk_id for r in ranked)
-            marking = self._marking(query, include_internal=bool(filters and filters.include_internal))
+            marking = self._marking(analysis, include_internal=bool(filters and filters.include_internal))
             counted = (
                 count_facets(
                     found[0].values(),
@@ -250,7 +155,7 @@ class Engine:
                 else None
             )
         hits = [
-            _hit(rank, r, rows[r.chunk_id], query, marking)
+            make_hit(rank, r, rows[r.chunk_id], analysis.words, marking)
             for rank, r in enumerate(ranked, 1)
             if r.chunk_id in rows
         ]
@@ -293,8 +198,8 @@ class Engine:
 
         `parts`, when given, receives each retriever's own ranking ("lexical", "dense") before fusion.
 
-        With a plan whose question narrows the search as a boost, the documents it points to are searched
-        again on their own and that ranking is fused in, so they rise without the others disappearing."""
+        With a plan whose question narrows the search as a boost, the topical candidates it points to are
+        ranked again on their own and fused in, so they rise without the others disappearing (`_boosts`)."""
         plan = query if isinstance(query, QueryPlan) else self.plan(query, filters, understanding=False)
         filters = self.scope(filters)
         # Deeper than the hits wanted: fusion and collapsing to documents both need room.
@@ -317,14 +222,13 @@ class Engine:
             rankings.append(dense)
             weights.append(w_dense)
         if plan.prefer is not None and plan.understood.applied_as == "boost":
-            prefer = self.scope(plan.prefer)
             share = self.settings.weight_understood / len(rankings)
-            if mode in ("hybrid", "lexical"):
-                rankings.append(self._lexical(plan, prefer, n))
-                weights.append(share * w_lexical)
-            if mode in ("hybrid", "dense"):
-                rankings.append(self._dense(query_vector, prefer, n))
-                weights.append(share * w_dense)
+            for ranking, weight in zip(
+                self._boosts(plan, filters, mode, lexical, dense, n), (w_lexical, w_dense), strict=True
+            ):
+                if ranking is not None:
+                    rankings.append(ranking)
+                    weights.append(share * weight)
         if len(rankings) == 1:
             return rankings[0]
         if self.settings.fusion == "convex":
@@ -332,82 +236,72 @@ class Engine:
             return [Ranked(i, s) for i, s in fuse_convex(rankings, weights)]
         return fuse_rrf(rankings, weights, self.settings.rrf_k)
 
+    def _boosts(
+        self,
+        plan: QueryPlan,
+        filters: SearchFilters,
+        mode: str,
+        lexical: list[Ranked],
+        dense: list[Ranked],
+        n: int,
+    ) -> tuple[list[Ranked] | None, list[Ranked] | None]:
+        """The lexical and dense rankings of the topical candidates the question points to; call inside a
+        snapshot. None for a retriever the mode leaves out.
+
+        Topical candidates match the question on their own: close to the best match, as the facets count
+        them (`facet_candidates`), on the topic terms alone (by meaning only when the mode has no words).
+        So a place, a year or the wording of intent ("hvordan gør … kommune") never makes a match by itself,
+        and a text that merely mentions the place or the year is not pulled up (see `points_to` for years)."""
+        assert plan.prefer is not None
+        topical_lexical = lexical
+        if mode != "dense" and plan.topic != plan.terms:
+            aside = set(plan.terms) - set(plan.topic)
+            topical = dataclasses.replace(
+                plan,
+                terms=plan.topic,
+                expansions={t: w for t, w in plan.expansions.items() if not aside.intersection(t.split())},
+            )
+            has_topic = bool(topical.terms or topical.expansions)
+            topical_lexical = self._lexical(topical, filters, n) if has_topic else []
+        # The query's vector holds the place's name too, so where words are searched they decide what is
+        # topical; a dense search alone has only its own closeness.
+        close = facet_candidates(
+            {"lexical": topical_lexical} if mode != "dense" else {"dense": dense}, self.settings
+        )
+        rows = self.store.chunk_rows(close)
+        pointed = {chunk_id for chunk_id, row in rows.items() if points_to(row, plan.prefer)}
+        boost_lexical = [r for r in topical_lexical if r.chunk_id in pointed] if mode != "dense" else None
+        boost_dense = [r for r in dense if r.chunk_id in pointed] if mode != "lexical" else None
+        return boost_lexical, boost_dense
+
     # -- query understanding and lexical expansion ------------------------------------------------
 
-    def lexical_state(self) -> LexicalState:
-        """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
-        store = self.store
-        key = (
-            current_generation(store),
-            current_lexical(store),
-            store.get_meta(LEXICAL_STAMP_KEY),
-            store.get_meta(ANALYZER_KEY),
-            store.get_meta(VOCABULARY_STAMP_KEY),  # a document marked internal or public moves its words
-        )
-        state = self._lexical_state
-        if state is not None and state.key == key:
-            return state
-        index = self.lexical_index()
-        with self._lexical_lock:
-            # Known words, terms and parts come from the vocabulary kept per visibility in SQLite, never from
-            # Tantivy's term dictionary, which holds the internal documents' words too.
-            current = index is not None or store.fts_columns() == FTS_COLUMNS
-            everything = self._vocabulary_view(current, include_internal=True)
-            public = (
-                self._vocabulary_view(current, include_internal=False) if store.has_internal() else everything
-            )
-            state = LexicalState(key, current, public, everything)
-            self._lexical_state = state
-        return state
-
-    def _vocabulary_view(self, current: bool, *, include_internal: bool) -> VocabularyView:
-        store = self.store
-        words = store.vocabulary("words", include_internal) if current else {}
-        terms = store.vocabulary("terms", include_internal) if current else {}
-        parts = store.vocabulary("parts", include_internal) if current else {}
-        return VocabularyView(
-            Lexicon(words, keep_whole=keep_whole()),
-            Speller(words, terms, wordlist()),
-            frozenset(terms) | frozenset(parts),
-        )
+    def analyse(self, query: str) -> QueryAnalysis:
+        """A query's analysis, to hand to `search` when the caller needs the analysis too (answering)."""
+        return analyse(validate_query(query))
 
     def plan(
-        self, query: str, filters: SearchFilters | None = None, *, understanding: bool = True
+        self,
+        query: str,
+        filters: SearchFilters | None = None,
+        *,
+        understanding: bool = True,
+        analysis: QueryAnalysis | None = None,
     ) -> QueryPlan:
         """Read a query: its terms, compound parts, the thesaurus, spelling, and (with `understanding`) the
-        municipalities, regions, years and law it names. Call inside a snapshot."""
-        settings = self.settings
+        municipalities, regions, years and law it names (see `plan.build_plan`). Call inside a snapshot."""
+        if analysis is None or analysis.text != query:
+            analysis = analyse(query)
         state = self.lexical_state()
-        view = state.view(self.scope(filters).include_internal)
-        plan = QueryPlan(query, analyze_query(query))
-        added: dict[str, float] = {}
-        if state.current:
-            for word in dict.fromkeys(surface_words(query)):
-                correction = view.speller.correct(word)
-                if correction is not None:
-                    plan.corrections.append(correction)
-                    if settings.fuzzy:
-                        added.setdefault(correction.term, settings.weight_fuzzy)
-                if settings.weight_query_parts > 0:
-                    for term in view.lexicon.part_terms(word):
-                        added.setdefault(term, settings.weight_query_parts)
-        expansion = thesaurus().expand(query, settings.weight_thesaurus)
-        if settings.weight_thesaurus <= 0:
-            expansion.terms.clear()
-        for term, w in expansion.terms.items():
-            added[term] = max(w, added.get(term, 0.0))
-        plan.expansions = added
-        if state.current:  # a term no visible document has cannot match: it never reaches the lexical index
-            plan.terms = [t for t in plan.terms if view.visible(t)]
-            plan.expansions = {t: w for t, w in added.items() if view.visible(t)}
-        if understanding and settings.understand != "off":
-            plan.understood = understand(query, self.today())
-            plan.understood.expansions = expansion.notes
-            if plan.understood.narrows():
-                plan.prefer = preferred(plan.understood, filters or SearchFilters())
-                if plan.prefer is not None:
-                    plan.understood.applied_as = settings.understand
-        return plan
+        return build_plan(
+            analysis,
+            state,
+            state.view(self.scope(filters).include_internal),
+            self.settings,
+            filters=filters,
+            understanding=understanding,
+            today=self.today(),
+        )
 
     def _lexical(self, plan: QueryPlan, filters: SearchFilters | None, n: int) -> list[Ranked]:
         index = self.lexical_index()
@@ -485,18 +379,18 @@ class Engine:
         doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
         return pool, [r for r in ranked if doc_of.get(r.chunk_id) in close]
 
-    def _marking(self, query: str, *, include_internal: bool) -> Marking:
+    def _marking(self, analysis: QueryAnalysis, *, include_internal: bool) -> Marking:
         """What a snippet leaves unmarked for this query (see index.fts.highlight_terms); inside a snapshot.
         Words are looked up in the caller's own vocabulary, so internal words never change a reader's marks."""
         view = self.lexical_state().view(include_internal)
         # Only terms the caller's documents have are looked up, so an internal-only word costs a reader
         # exactly what a word no document has.
-        visible = [t for t in analyze_query(query) if view.visible(t)]
+        visible = [t for t in analysis.terms if view.visible(t)]
         index = self.lexical_index()
         shares = index.chunk_shares(visible) if index is not None else self.store.chunk_shares(visible)
         common = frozenset(t for t, share in shares.items() if share > COMMON_TERM_SHARE)
         counts = view.speller.counts
-        as_typed = frozenset(w for w in (w.lower() for w in surface_words(query)) if w in counts)
+        as_typed = frozenset(w for w in analysis.surface if w in counts)
         return Marking(common, as_typed)
 
     def _best_per_document(self, ranked: list[Ranked]) -> list[Ranked]:
@@ -509,43 +403,3 @@ class Engine:
                 seen.add(doc_id)
                 best.append(r)
         return best
-
-
-NOTHING_RELEVANT = (
-    "Intet relevant: ingen dokumenter indeholder søgningens ord, og ingen ligner den nok i betydning."
-)
-
-
-def validate_query(query: str) -> str:
-    """Normalise whitespace and control characters; refuse an empty query with a clear message."""
-    cleaned = "".join(ch if ch.isprintable() else " " for ch in query or "")
-    cleaned = " ".join(cleaned.split())[:MAX_QUERY_CHARS]
-    if not cleaned:
-        raise InvalidQuery("Søgningen er tom. Skriv et eller flere ord.")
-    return cleaned
-
-
-def _hit(rank: int, ranked: Ranked, row: ChunkRow, query: str, marking: Marking | None = None) -> Hit:
-    marking = marking or Marking()
-    return Hit(
-        rank=rank,
-        score=round(ranked.score, 6),
-        doc_id=row.doc_id,
-        chunk_id=row.chunk_id,
-        title=row.title,
-        municipality=row.municipality,
-        region=row.region,
-        doc_type=row.doc_type,
-        year=row.year,
-        page=row.page_start,
-        page_end=row.page_end,
-        section=row.section,
-        source=row.source,
-        text=row.text,
-        snippet=highlight_terms(
-            without_heading(row.text, row.section),
-            query,
-            common=marking.common,
-            as_typed=marking.as_typed,
-        ),
-    )

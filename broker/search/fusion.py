@@ -1,9 +1,18 @@
-"""Fusing rankings by score: min-max-normalised convex combination (reciprocal rank fusion is in search.py)."""
+"""Fusing the retrievers' rankings: reciprocal rank fusion, and min-max-normalised convex combination."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Ranked:
+    """A chunk id with its score in one ranking."""
+
+    chunk_id: int
+    score: float
 
 
 class Scored(Protocol):
@@ -35,3 +44,12 @@ def fuse_convex(rankings: Sequence[Sequence[Scored]], weights: Sequence[float]) 
         for chunk_id, score in normalised(ranking).items():
             fused[chunk_id] = fused.get(chunk_id, 0.0) + weight * score
     return sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))
+
+
+def fuse_rrf(rankings: list[list[Ranked]], weights: list[float], k: int = 60) -> list[Ranked]:
+    """Reciprocal rank fusion: each list adds weight / (k + rank) for the chunks it ranks."""
+    scores: dict[int, float] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, item in enumerate(ranking, start=1):
+            scores[item.chunk_id] = scores.get(item.chunk_id, 0.0) + weight / (k + rank)
+    return [Ranked(i, s) for i, s in sorted(scores.items(), key=lambda kv: (-kv[1], kv[0]))]
