@@ -22,11 +22,12 @@ from broker.lexical_sync import (
     rebuild_lexical,
 )
 from broker.report_views import PUBLIC_VIEW, public_view, visibility
-from core.errors import BadFile, BrokerError, IndexMismatch
+from core.errors import BadFile, BrokerError
 from core.settings import Settings
 from core.types import Document, FileFailure, IngestReport
 from index.dense import VectorIndex
 from index.embed import Embedder
+from index.embedder_record import check_embedder
 from index.generations import (
     commit_generation,
     current_generation,
@@ -53,24 +54,6 @@ def file_hash(path: Path) -> str:
         for block in iter(lambda: handle.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
-
-
-def check_embedder(store: Store, spec: str, embedder: Embedder | None = None) -> None:
-    """Refuse to mix vectors of two embedders; record the embedder of a new index."""
-    built_with = store.get_meta("embedder_spec")
-    if built_with is None:
-        if embedder is not None:
-            store.set_meta("embedder_spec", spec)
-            store.set_meta("embedder_id", embedder.id)
-            store.set_meta("embedder_dim", str(embedder.dim))
-        return
-    if built_with != spec:
-        dim = store.get_meta("embedder_dim")
-        raise IndexMismatch(
-            f"Indekset er bygget med embedderen '{built_with}' ({dim} dimensioner), men der bruges '{spec}'. "
-            f"Brug samme embedder (BROKER_EMBEDDER={built_with}), eller byg indekset forfra med den nye "
-            "i en ny datamappe."
-        )
 
 
 def forget_documents(store: Store, doc_ids: Iterable[str], *, forget: bool = True) -> None:

@@ -32,6 +32,7 @@ from core.settings import Settings
 from core.types import SearchFilters, SearchResult
 from index.dense import VectorIndex
 from index.embed import Embedder
+from index.embedder_record import refuse_other_embedder
 from index.fts import match_expression
 from index.lexical import LexicalIndex, build_query
 from index.lexicon import FTS_COLUMNS
@@ -51,13 +52,11 @@ class Engine:
     def __init__(self, settings: Settings, embedder: Embedder | None = None) -> None:
         self.settings = settings
         self.store = Store(settings.db_path, create=False)
-        built_with = self.store.get_meta("embedder_spec")
-        if built_with is not None and built_with != settings.embedder:
+        try:
+            refuse_other_embedder(self.store, settings.embedder)
+        except IndexMismatch:
             self.store.close()  # no engine comes of it, so its connection is not left to the collector
-            raise IndexMismatch(
-                f"Indekset er bygget med embedderen '{built_with}', men der søges med '{settings.embedder}'. "
-                f"Søg med samme embedder (BROKER_EMBEDDER={built_with}), eller byg indekset forfra."
-            )
+            raise
         self.loaded = Loaded(self.store, settings, embedder)
         self.today: Callable[[], datetime.date] = datetime.date.today  # replaceable in tests
 

@@ -18,6 +18,7 @@ from index.embed import Embedder
 from index.generations import current_generation, current_lexical, vectors_path
 from index.lexical import LexicalIndex, lexical_path
 from index.store import Store
+from tests.conftest import copy_index
 
 pytestmark = pytest.mark.slow
 
@@ -231,6 +232,19 @@ def test_searching_with_another_embedder_is_a_clear_error(small_index: tuple[Set
     other = Settings(data_dir=small_index[0].data_dir, embedder="sentence-transformers:/nowhere")
     with pytest.raises(IndexMismatch, match="byg indekset forfra"):
         Engine(other)
+
+
+def test_searching_and_reindexing_with_another_embedder_give_one_and_the_same_message(
+    small_index: tuple[Settings, Path], e5: Embedder, tmp_path: Path
+) -> None:
+    copy_index(small_index[0].data_dir, tmp_path / "data")
+    other = Settings(data_dir=tmp_path / "data", embedder="sentence-transformers:/nowhere")
+    with pytest.raises(IndexMismatch) as searching:
+        Engine(other)
+    with pytest.raises(IndexMismatch) as reindexing:
+        sync([small_index[1]], other, e5)
+    assert str(searching.value) == str(reindexing.value)
+    assert "'sentence-transformers:/nowhere'" in str(searching.value)
 
 
 def test_a_missing_index_is_a_clear_error(tmp_path: Path) -> None:
