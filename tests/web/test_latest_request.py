@@ -19,7 +19,7 @@ from tests.web.test_web import settled
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-FIRST = "Hvordan organiserer andre kommuner familiebehandling?"
+FIRST = "Hvordan foregår familiebehandling?"
 SECOND = "Hvor ofte mødes kontaktpersonen med den unge?"
 TOPIC = "socialrådgiver"
 
