@@ -26,7 +26,7 @@ from broker.report_views import PUBLIC_VIEW, public_view, visibility
 from core.errors import BadFile, BrokerError, IndexMismatch
 from core.settings import Settings
 from core.types import Chunk, Document, FileFailure, IngestReport
-from index.dense import VectorIndex
+from index.dense import VectorIndex, wants_quantised
 from index.embed import Embedder
 from index.embed_cache import SharedVectorCache
 from index.generations import (
@@ -453,6 +453,10 @@ def remove_documents(
 
 def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:
     """The index grew past (or shrank well below) the size where the other kind is the better choice."""
+    if index.kind == "ivf" and index.quantised != wants_quantised(
+        len(index), settings.ann_quantise_threshold, index.quantised
+    ):
+        return True  # crossed the size where the vectors are kept as 8-bit codes (or well below it)
     if settings.index_kind != "auto":
         return index.kind != settings.index_kind
     if index.kind == "flat":
@@ -479,4 +483,10 @@ def rebuild_vectors(store: Store, dim: int, settings: Settings) -> VectorIndex:
         return VectorIndex.create(dim, kind="flat")
     found = store.get_vectors(embedder_id, keys, dim)
     vectors = np.vstack([found[k] for k in keys]).astype(np.float32)
-    return VectorIndex.build(ids, vectors, kind=settings.index_kind, ann_threshold=settings.ann_threshold)
+    return VectorIndex.build(
+        ids,
+        vectors,
+        kind=settings.index_kind,
+        ann_threshold=settings.ann_threshold,
+        quantise_threshold=settings.ann_quantise_threshold,
+    )

@@ -7,9 +7,11 @@ from pathlib import Path
 
 import numpy as np
 
-from bench import ann, baseline, ingest_bench, latency, report, scale
+from bench import ann, baseline, ingest_bench, latency, national, quality, report, scale
 from bench.common import write_json
 from bench.vectors import stored_vectors
+from broker.evaluate import evaluate, load_queries
+from broker.search import Engine
 from core.settings import Settings
 from index.embed import Embedder
 from tests.conftest import SMALL_CORPUS
@@ -78,13 +80,32 @@ def test_harness_writes_a_report(tmp_path: Path, e5: Embedder) -> None:
         + "\n",
         encoding="utf-8",
     )
-    quality = baseline.run(tmp_path / "ingest", e5, queries_file)
+    bm25 = baseline.run(tmp_path / "ingest", e5, queries_file)
     for system in ("bm25s_danish", "lexical", "dense", "hybrid"):
-        assert 0.0 <= quality[system]["ndcg@10"] <= 1.0
-    write_json("baseline", quality, out)
+        assert 0.0 <= bm25[system]["ndcg@10"] <= 1.0
+    write_json("baseline", bm25, out)
+
+    served = national.serving(
+        data, {"lexical": sets["lexical"], "hybrid": sets["hybrid"]}, sets["dense"], clients=2, seconds=1
+    )
+    assert served["concurrent"]["requests"] > 0 and served["concurrent"]["errors"] == 0
+    assert set(served["hybrid"]) == SUMMARY_KEYS and served["after_concurrent"]["rss_mb"] > 0
+    in_process = {mode: run["in_process"][mode]["uncached"] for mode in ("lexical", "hybrid")}
+    write_json("national", {"chunks": 2000, "in_process": in_process, "http": served}, out)
+
+    engine = Engine(Settings(data_dir=tmp_path / "ingest"), embedder=e5)
+    try:
+        kinds = quality.per_kind(evaluate(engine, load_queries(queries_file)))
+    finally:
+        engine.close()
+    assert set(kinds) == {"lexical", "dense", "hybrid"} and kinds["hybrid"]["kinds"]["-"]["n"] == 1
+    write_json("quality", {"sets": {"smoke": {"queries": 1, "tantivy": kinds}}}, out)
 
     path = report.write(out)
     text = path.read_text(encoding="utf-8")
     for heading in ("## Ingest throughput", "## Query latency", "## Flat against IVF", "## Against a BM25"):
         assert heading in text
+    for heading in ("## Lexical engines", "## `broker serve`", "## nDCG@10 per query kind"):
+        assert heading in text
     assert (out / "latency.png").stat().st_size > 0 and (out / "ann.png").stat().st_size > 0
+    assert (out / "lexical_engines.png").stat().st_size > 0
