@@ -42,6 +42,7 @@ from language.decompound import Decompounder
 from language.registry import municipalities
 
 WINDOW = 40
+STEP = 8
 BATCH = 50_000
 
 
@@ -70,17 +71,24 @@ class Paragraphs:
             for w in vocab
         }
 
+        # Windows start at every STEP-th word (and at the last possible one), each joined once: a chunk is then
+        # three string joins, cheap enough for millions of chunks.
+        self.windows: list[tuple[int, str, str, str]] = []
+        for p, words in enumerate(self.words):
+            for start in sorted({*range(0, len(words) - WINDOW + 1, STEP), len(words) - WINDOW}):
+                window = words[start : start + WINDOW]
+                terms = " ".join(t for t in (self.term[w] for w in window) if t)
+                parts = " ".join(x for x in (self.parts[w] for w in window) if x)
+                self.windows.append((p, " ".join(window), terms, parts))
+
     def chunk(self, rng: np.random.Generator) -> tuple[str, str, str]:
         """(text, terms, parts) of three random windows of three different paragraphs."""
-        picks = rng.choice(len(self.words), size=3, replace=False)
-        words: list[str] = []
-        for p in picks:
-            para = self.words[int(p)]
-            start = int(rng.integers(0, len(para) - WINDOW + 1))
-            words += para[start : start + WINDOW]
-        terms = " ".join(t for t in (self.term[w] for w in words) if t)
-        parts = " ".join(p for p in (self.parts[w] for w in words) if p)
-        return " ".join(words), terms, parts
+        while True:
+            picks = [self.windows[int(i)] for i in rng.integers(len(self.windows), size=3)]
+            if len({w[0] for w in picks}) == 3:
+                break
+        text, terms, parts = (" ".join(str(w[k]) for w in picks if w[k]) for k in (1, 2, 3))
+        return text, terms, parts
 
 
 def _rows(n: int, paras: Paragraphs) -> Iterator[tuple[int, str, str, str, str, tuple[Any, ...]]]:
@@ -297,7 +305,13 @@ def run(
     for n in sizes:
         data = work / f"lexical-{n}"
         log(f"lexical engines: building {n:,} chunks, load {machine()['load_average']}")
-        built = build(data, n, paras, real, embedder.id)
+        from bench.national import finish_vectors, start_vectors
+
+        began = time.perf_counter()
+        vectors = start_vectors(work, n, real, embedder.embed_queries(titles[-200:]))
+        built = build(data, n, paras, real, embedder.id, vectors=False)
+        built["vectors"] = finish_vectors(work, n, data, vectors)
+        built["faiss_s_in_parallel"] = round(time.perf_counter() - began, 1)
         run_out: dict[str, Any] = {"chunks": n, "build": built, "disk_mb": disk_mb(data)}
         for name, cls in (("tantivy", Engine), ("fts5", Fts5Engine)):
             used = titles[: queries if name == "tantivy" or n < 1_000_000 else min(queries, 60)]
