@@ -123,7 +123,7 @@ def build(
 ) -> dict[str, Any]:
     """SQLite rows (documents, chunks, lexical entries and the vocabulary per visibility, as the service keeps
     them), the FTS5 table (with `fts5`), a Tantivy generation over the same chunks, and the FAISS file the
-    service would build for n vectors (flat, IVF, or IVF with 8-bit codes; see index.dense). Without `entries`
+    service would build for n vectors (flat, IVF, or IVF with 16-bit floats; see index.dense). Without `entries`
     the chunks' lexical entries (kept only to take a deleted chunk's tokens out of the vocabulary) are not
     stored; without `vectors` the FAISS file is left to the caller (see `build_vectors`)."""
     if data_dir.exists():

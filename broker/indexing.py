@@ -456,7 +456,7 @@ def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:
     if index.kind == "ivf" and index.quantised != wants_quantised(
         len(index), settings.ann_quantise_threshold, index.quantised
     ):
-        return True  # crossed the size where the vectors are kept as 8-bit codes (or well below it)
+        return True  # crossed the size where the vectors are kept as 16-bit floats (or well below it)
     if settings.index_kind != "auto":
         return index.kind != settings.index_kind
     if index.kind == "flat":

@@ -27,8 +27,9 @@ HNSW_EF_SEARCH = 64
 _IVF_MIN_POINTS_PER_LIST = 39  # FAISS's own lower bound for training k-means without warnings
 _IVF_TRAIN_POINTS_PER_LIST = 64  # training sample per list: plenty for retrieval, fast to train
 _IVF_TRAIN_ITER = 12
-# From this many vectors an IVF index stores each vector as 8-bit codes (SQ8): a quarter of the memory of
-# float32 (3M vectors: 1.2 instead of 4.6 GB) at recall@10 measured in docs/benchmarks.md. 0 turns it off.
+# From this many vectors an IVF index stores each vector as 16-bit floats: half the memory of float32 (3M
+# vectors: 2.3 instead of 4.6 GB) at the same recall@10 (measured at 1M: 0.9515 against 0.955 at nprobe 128;
+# 8-bit codes lost 0.03, docs/benchmarks.md). 0 turns it off.
 QUANTISE_THRESHOLD = 2_000_000
 # One query is searched by one thread: an OpenMP team gains nothing on one query and, on a busy machine
 # (2 cores shared with the embedder and other requests), waits at its barriers (measured 7x slower).
@@ -58,7 +59,7 @@ def ivf_nlist(n: int) -> int:
 
 
 def wants_quantised(n: int, threshold: int = QUANTISE_THRESHOLD, quantised: bool | None = None) -> bool:
-    """Whether an "ivf" index of n vectors should keep 8-bit codes. Given what an existing index does
+    """Whether an "ivf" index of n vectors should keep 16-bit floats. Given what an existing index does
     (`quantised`), a quantised one stays so down to half the threshold, so a size near it never flips back and
     forth between rebuilds."""
     if threshold <= 0:
@@ -77,7 +78,7 @@ class VectorIndex:
 
     kinds: "flat" (exact; IndexIDMap2 over IndexFlatIP), "ivf" (approximate; IndexIVFFlat storing the
     chunk ids itself, trained on the first vectors added, supports removal; `quantised`: the vectors kept as
-    8-bit codes, IndexIVFScalarQuantizer) and "hnsw" (approximate; removal rebuilds the graph, so prefer
+    16-bit floats, IndexIVFScalarQuantizer) and "hnsw" (approximate; removal rebuilds the graph, so prefer
     "ivf"). Not safe for concurrent writes; concurrent searches are.
     """
 
@@ -87,7 +88,7 @@ class VectorIndex:
         self.dim = dim
         self.nprobe = nprobe
         self._pending_nlist: int | None = None  # nlist for an "ivf" index not trained yet
-        self._pending_quantised = False  # an "ivf" index not trained yet stores 8-bit codes once trained
+        self._pending_quantised = False  # an "ivf" index not trained yet keeps 16-bit floats once trained
 
     # ----------------------------------------------------------------- construction
 
@@ -96,7 +97,7 @@ class VectorIndex:
         cls, dim: int, kind: str = "flat", *, nlist: int | None = None, quantised: bool = False
     ) -> VectorIndex:
         """An empty index. An "ivf" index is trained on the first batch added (or give `nlist`); with
-        `quantised` it keeps its vectors as 8-bit codes."""
+        `quantised` it keeps its vectors as 16-bit floats."""
         if kind not in KINDS:
             raise ValueError(f"unknown index kind {kind!r}; expected one of {KINDS}")
         if dim <= 0:
@@ -125,7 +126,7 @@ class VectorIndex:
         quantise_threshold: int = QUANTISE_THRESHOLD,
     ) -> VectorIndex:
         """An index over the given vectors; "auto" is exact below `ann_threshold` vectors and "ivf" above. An
-        "ivf" index over `quantise_threshold` vectors or more keeps them as 8-bit codes (0: never)."""
+        "ivf" index over `quantise_threshold` vectors or more keeps them as 16-bit floats (0: never)."""
         vectors = np.asarray(vectors, dtype=np.float32)
         if vectors.ndim != 2:
             raise ValueError("vectors must be a 2-D array (n, dim)")
@@ -139,7 +140,7 @@ class VectorIndex:
 
     @property
     def quantised(self) -> bool:
-        """True when the vectors are kept as 8-bit codes (an "ivf" index over `QUANTISE_THRESHOLD` vectors)."""
+        """True when the vectors are kept as 16-bit floats (an "ivf" index over `QUANTISE_THRESHOLD` vectors)."""
         if not self._trained:
             return self._pending_quantised
         return isinstance(self._index, faiss.IndexIVFScalarQuantizer)
@@ -154,9 +155,9 @@ class VectorIndex:
         quantizer = faiss.IndexFlatIP(self.dim)
         ivf: Any
         if self._pending_quantised:
-            qtype = faiss.ScalarQuantizer.QT_8bit
+            qtype = faiss.ScalarQuantizer.QT_fp16
             ivf = faiss.IndexIVFScalarQuantizer(quantizer, self.dim, nlist, qtype, faiss.METRIC_INNER_PRODUCT)
-            ivf.by_residual = False  # codes of the vectors themselves: no per-list tables at search time
+            ivf.by_residual = False  # the vectors themselves, not their offsets from the list's centroid
         else:
             ivf = faiss.IndexIVFFlat(quantizer, self.dim, nlist, faiss.METRIC_INNER_PRODUCT)
         ivf.cp.niter = _IVF_TRAIN_ITER

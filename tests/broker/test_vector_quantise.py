@@ -1,4 +1,4 @@
-"""An IVF index keeps its vectors as 8-bit codes from `ann_quantise_threshold` vectors, and follows the setting."""
+"""An IVF index keeps its vectors as 16-bit floats from `ann_quantise_threshold` vectors, and follows the setting."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ def test_an_index_past_the_threshold_is_quantised_and_rebuilt_when_the_setting_c
     index = published(coded)
     assert (index.kind, index.quantised) == ("ivf", True)
     engine = Engine(coded, embedder=e5)
-    try:  # the codes answer searches like the full vectors: a document's own words find it
+    try:  # the halves answer searches like the full vectors
         hits = engine.search("familiebehandling i hjemmet", k=3, mode="dense").results
         assert hits
     finally:
