@@ -129,6 +129,7 @@ async def _client(
     ask_share: float,
     documents: set[int] | None,
     stop: asyncio.Event | None,
+    queries: list[str],
 ) -> None:
     while time.monotonic() < deadline and not (stop is not None and stop.is_set()):
         roll = rng.random()
@@ -152,7 +153,7 @@ async def _client(
                     problem = check_stats(response.json(), documents)
             else:
                 k = rng.choice((5, 10, 20))
-                params: dict[str, str | int] = {"q": rng.choice(QUERIES), "mode": rng.choice(MODES), "k": k}
+                params: dict[str, str | int] = {"q": rng.choice(queries), "mode": rng.choice(MODES), "k": k}
                 response = await http.get("/api/search", params=params)
                 status = response.status_code
                 problem = check_search(response.json(), k) if status == 200 else None
@@ -171,9 +172,11 @@ async def run_load(
     documents: set[int] | None = None,
     seed: int = 0,
     stop: asyncio.Event | None = None,
+    queries: list[str] | None = None,
 ) -> LoadResult:
     """Run `clients` concurrent clients for `seconds` (or until `stop` is set); `documents` are the document
-    counts /api/stats may show (the old and the new state of a re-index running meanwhile)."""
+    counts /api/stats may show (the old and the new state of a re-index running meanwhile). Searches draw from
+    `queries` (default: a dozen fixed ones, whose vectors are soon cached; many distinct ones keep embedding)."""
     samples: list[Sample] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base_url, timeout=120, limits=limits, headers=headers) as http:
@@ -181,7 +184,16 @@ async def run_load(
         deadline = began + seconds
         await asyncio.gather(
             *(
-                _client(http, random.Random(seed + i), deadline, samples, ask_share, documents, stop)
+                _client(
+                    http,
+                    random.Random(seed + i),
+                    deadline,
+                    samples,
+                    ask_share,
+                    documents,
+                    stop,
+                    queries or QUERIES,
+                )
                 for i in range(clients)
             )
         )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from bench import report_scale
 from bench.common import read_json
 
 MODES = ("lexical", "dense", "hybrid", "ask")
@@ -301,6 +302,17 @@ def write(out: Path, *, quick: bool = False) -> Path:
             ann_section(data["scale"]),
             memory_section(data["scale"]),
         ]
+    # The lexical stage's file is lexical.json from bench.run, lexical_engines.json when run on its own.
+    lexical = read_json("lexical" + suffix, out) or read_json("lexical_engines" + suffix, out)
+    national = read_json("national" + suffix, out)
+    if lexical or national:
+        sections += [
+            report_scale.engines_section(lexical, national),
+            report_scale.serving_section(lexical, national),
+        ]
+    quality = read_json("quality" + suffix, out)
+    if quality:
+        sections.append(report_scale.quality_section(quality))
     if data["threads"]:
         sections.append(threads_section(data["threads"]))
     if data["baseline"]:
@@ -308,6 +320,7 @@ def write(out: Path, *, quick: bool = False) -> Path:
     if data["reindex"]:
         sections.append(reindex_section(data["reindex"]))
     images = plots(out, data["scale"], data["ingest"], suffix)
+    images += report_scale.plot(out, lexical, national, suffix)
     sections += [f"![{name}]({name})" for name in images]
     path = out / f"report{suffix}.md"
     path.write_text("\n\n".join(sections) + "\n", encoding="utf-8")

@@ -1,6 +1,7 @@
 """Run the benchmarks and write bench/results/*.json, report.md and the plots.
 
-    python -m bench.run [--quick] [--stages ingest,baseline,reindex,scale,lexical,threads] [--work DIR]
+    python -m bench.run [--quick] [--stages ingest,baseline,reindex,scale,lexical,national,quality,threads]
+        [--work DIR]
 
 Each stage runs in its own process (clean memory figures, its own thread settings) and writes its JSON;
 the report is rebuilt from whatever JSON files are there. The Greve parts are skipped with a message when
@@ -21,7 +22,7 @@ from typing import Any, Literal
 
 from bench.common import REPO, RESULTS, log, machine, write_json
 
-STAGES = ("ingest", "baseline", "reindex", "scale", "lexical", "threads")
+STAGES = ("ingest", "baseline", "reindex", "scale", "lexical", "national", "quality", "threads")
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
 SERVING_THREADS = "1"  # the embedder's threads in the service measured by the latency stage (see threads)
@@ -149,9 +150,38 @@ def stage_lexical(work: Path, quick: bool) -> dict[str, Any]:
     """FTS5 (the previous engine, the baseline) and Tantivy side by side on the same Greve-built indexes."""
     from bench import lexical_engines
 
+    sizes = list(QUICK_SCALES if quick else (100_000, 1_000_000))
     return lexical_engines.run(
-        work, list(QUICK_SCALES if quick else (100_000, 1_000_000)), 10 if quick else 100
+        work,
+        sizes,
+        10 if quick else 100,
+        serve_at=sizes[-1],
+        clients=4 if quick else 16,
+        seconds=5 if quick else 30,
     )
+
+
+def stage_national(work: Path, quick: bool) -> dict[str, Any]:
+    """3M chunks (the national corpus) in-process and behind `broker serve`, memory and vector recall."""
+    from bench import national
+
+    n = 30_000 if quick else 3_000_000
+    # 2,048 IVF lists at 3M, as docs/benchmarks.md measured: the service's own 6,928 take far longer to train.
+    return national.run(
+        work,
+        n,
+        10 if quick else 100,
+        clients=4 if quick else 16,
+        seconds=5 if quick else 30,
+        nlist=None if quick else 2048,
+    )
+
+
+def stage_quality(work: Path, quick: bool) -> dict[str, Any]:
+    """nDCG@10 per query kind on both judged query sets, Tantivy and FTS5."""
+    from bench import quality
+
+    return quality.run(work)
 
 
 def stage_threads(work: Path, quick: bool) -> dict[str, Any]:
@@ -178,6 +208,8 @@ RUNNERS = {
     "reindex": stage_reindex,
     "scale": stage_scale,
     "lexical": stage_lexical,
+    "national": stage_national,
+    "quality": stage_quality,
     "threads": stage_threads,
 }
 
@@ -209,7 +241,13 @@ def main(argv: list[str] | None = None) -> int:
             continue
         log(f"stage {stage}")
         env = dict(os.environ)
-        if stage in ("scale", "baseline", "lexical"):  # query latency as the service runs it
+        if stage in (
+            "scale",
+            "baseline",
+            "lexical",
+            "national",
+            "quality",
+        ):  # query latency as the service runs it
             env["BROKER_THREADS"] = SERVING_THREADS
         command = [sys.executable, "-m", "bench.run", "--stage", stage, "--work", str(args.work)]
         command += ["--out", str(args.out)] + (["--quick"] if args.quick else [])

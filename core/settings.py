@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     ann_threshold: int = Field(
         default=160_000, description="Med auto: antal vektorer, hvor indekset skifter fra præcis til ivf."
     )
+    # 3M float32 vectors take 4.6 GB; 16-bit floats half of that at the same recall@10 (docs/benchmarks.md)
+    ann_quantise_threshold: int = Field(
+        default=2_000_000,
+        description="Antal vektorer, fra hvilket et ivf-indeks gemmer dem som 16-bit kommatal "
+        "(halvdelen af hukommelsen); 0 slår fra.",
+    )
 
     # Hybrid fusion: reciprocal rank fusion.
     rrf_k: int = Field(default=60, description="Konstanten k i reciprocal rank fusion.")

@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from core.settings import Settings
-from index.dense import VectorIndex
+from index.dense import VectorIndex, wants_quantised
 from index.store import Store
 
 GENERATION_KEY = "vectors_generation"
@@ -82,7 +82,13 @@ def rebuild_vectors(store: Store, dim: int, settings: Settings) -> VectorIndex:
         return VectorIndex.create(dim, kind="flat")
     found = store.get_vectors(embedder_id, keys, dim)
     vectors = np.vstack([found[k] for k in keys]).astype(np.float32)
-    return VectorIndex.build(ids, vectors, kind=settings.index_kind, ann_threshold=settings.ann_threshold)
+    return VectorIndex.build(
+        ids,
+        vectors,
+        kind=settings.index_kind,
+        ann_threshold=settings.ann_threshold,
+        quantise_threshold=settings.ann_quantise_threshold,
+    )
 
 
 def save_vectors(
@@ -109,6 +115,10 @@ def save_vectors(
 
 def _wrong_kind(index: VectorIndex, settings: Settings) -> bool:
     """The index grew past (or shrank well below) the size where the other kind is the better choice."""
+    if index.kind == "ivf" and index.quantised != wants_quantised(
+        len(index), settings.ann_quantise_threshold, index.quantised
+    ):
+        return True  # crossed the size where the vectors are kept as 16-bit floats (or well below it)
     if settings.index_kind != "auto":
         return index.kind != settings.index_kind
     if index.kind == "flat":

@@ -54,11 +54,15 @@ def apply(conn: sqlite3.Connection, counts: Counts, internal: bool, sign: int = 
 
 def load(conn: sqlite3.Connection, kind: str, include_internal: bool) -> dict[str, int]:
     """Tokens of one kind with their occurrences in the public documents, or in all of them."""
+    # Read in primary-key order and summed here: a GROUP BY over both visibilities sorts every token in a
+    # temporary table first (at 400k words 4.6 s against 2.5 s, measured under load), and the first search
+    # after a start or re-index waits for this.
+    sql = f"SELECT token, cnt FROM {TABLE} WHERE kind = ? AND internal = ?"
+    counts: dict[str, int] = dict(conn.execute(sql, (kind, 0)).fetchall())
     if include_internal:
-        rows = conn.execute(f"SELECT token, sum(cnt) FROM {TABLE} WHERE kind = ? GROUP BY token", (kind,))
-    else:
-        rows = conn.execute(f"SELECT token, cnt FROM {TABLE} WHERE kind = ? AND internal = 0", (kind,))
-    return {str(token): int(n) for token, n in rows}
+        for token, n in conn.execute(sql, (kind, 1)):
+            counts[token] = counts.get(token, 0) + n
+    return counts
 
 
 def has_internal(conn: sqlite3.Connection) -> bool:

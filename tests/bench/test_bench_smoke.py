@@ -15,9 +15,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench import ann, baseline, ingest_bench, latency, report, scale
+from bench import ann, baseline, ingest_bench, latency, national, report, scale
 from bench.common import read_json, write_json
+from bench.quality import per_kind
 from bench.vectors import stored_vectors
+from broker.evaluate import evaluate, load_queries
+from broker.search import Engine
 from core.settings import Settings
 from index.embed import Embedder
 from index.store import Store
@@ -105,7 +108,40 @@ def quality(ingested: dict[str, Any], work: Path, e5: Embedder) -> dict[str, Any
 
 
 @pytest.fixture(scope="module")
-def written(ingested: dict[str, Any], run: dict[str, Any], quality: dict[str, Any], work: Path) -> Path:
+def served(run: dict[str, Any], work: Path) -> dict[str, Any]:
+    """`broker serve` over the synthetic index: one client per mode, then two at once for a second."""
+    result = national.serving(
+        work / "scale",
+        {"lexical": SETS["lexical"], "hybrid": SETS["hybrid"]},
+        SETS["dense"],
+        clients=2,
+        seconds=1,
+    )
+    in_process = {mode: run["in_process"][mode]["uncached"] for mode in ("lexical", "hybrid")}
+    write_json("national", {"chunks": SCALE_SIZE, "in_process": in_process, "http": result}, work / "results")
+    return result
+
+
+@pytest.fixture(scope="module")
+def kinds(quality: dict[str, Any], work: Path, e5: Embedder) -> dict[str, Any]:
+    engine = Engine(Settings(data_dir=work / "ingest"), embedder=e5)
+    try:
+        result = per_kind(evaluate(engine, load_queries(work / "queries.jsonl")))
+    finally:
+        engine.close()
+    write_json("quality", {"sets": {"smoke": {"queries": 1, "tantivy": result}}}, work / "results")
+    return result
+
+
+@pytest.fixture(scope="module")
+def written(
+    ingested: dict[str, Any],
+    run: dict[str, Any],
+    quality: dict[str, Any],
+    served: dict[str, Any],
+    kinds: dict[str, Any],
+    work: Path,
+) -> Path:
     return report.write(work / "results")
 
 
@@ -231,6 +267,18 @@ def test_the_baseline_scores_every_system_on_the_same_queries_and_chunks(
         assert scores["p50_ms"] <= scores["p95_ms"]
 
 
+def test_concurrent_clients_against_broker_serve_get_answers_and_no_errors(served: dict[str, Any]) -> None:
+    assert served["concurrent"]["requests"] > 0 and served["concurrent"]["errors"] == 0
+    ordered(served["hybrid"], len(SETS["hybrid"]))
+    assert served["after_concurrent"]["rss_mb"] > 0
+
+
+def test_quality_per_kind_counts_each_query_once_per_mode(kinds: dict[str, Any]) -> None:
+    assert set(kinds) == {"lexical", "dense", "hybrid"}
+    for mode in kinds.values():
+        assert mode["kinds"]["-"]["n"] == 1  # the one smoke query, judged without a kind
+
+
 def test_every_stage_writes_its_json_and_the_report_shows_each(
     written: Path, ingested: dict[str, Any], quality: dict[str, Any], run: dict[str, Any], work: Path
 ) -> None:
@@ -242,6 +290,8 @@ def test_every_stage_writes_its_json_and_the_report_shows_each(
     text = written.read_text(encoding="utf-8")
     for heading in ("## Ingest throughput", "## Query latency", "## Flat against IVF", "## Against a BM25"):
         assert text.count(heading) == 1, heading
-    for image in ("latency.png", "ann.png"):
+    for heading in ("## Lexical engines", "## `broker serve`", "## nDCG@10 per query kind"):
+        assert text.count(heading) == 1, heading
+    for image in ("latency.png", "ann.png", "lexical_engines.png"):
         assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
         assert f"]({image})" in text

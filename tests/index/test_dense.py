@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index.dense import VectorIndex, ivf_nlist, set_threads
+from index.dense import VectorIndex, ivf_nlist, set_threads, wants_quantised
 
 DIM = 32
 
@@ -198,3 +198,36 @@ def test_set_threads() -> None:
     finally:
         faiss.omp_set_num_threads(before)  # FAISS's thread count is process-wide: later tests get it back
     assert faiss.omp_get_max_threads() == before
+
+
+def test_an_ivf_index_past_the_quantise_threshold_keeps_16_bit_floats(
+    tmp_path: Path, data: tuple[np.ndarray, np.ndarray]
+) -> None:
+    ids, vectors = data
+    plain = VectorIndex.build(ids, vectors, kind="ivf", quantise_threshold=len(ids) + 1)
+    coded = VectorIndex.build(ids, vectors, kind="ivf", quantise_threshold=len(ids))
+    assert (plain.quantised, coded.quantised) == (False, True)
+    assert not VectorIndex.build(ids, vectors, kind="flat", quantise_threshold=1).quantised
+    # Half the bytes per vector on disk, as in memory.
+    plain.save(tmp_path / "plain.faiss")
+    coded.save(tmp_path / "coded.faiss")
+    assert (tmp_path / "coded.faiss").stat().st_size < 0.6 * (tmp_path / "plain.faiss").stat().st_size
+    loaded = VectorIndex.load(tmp_path / "coded.faiss")
+    assert (loaded.kind, loaded.quantised, len(loaded)) == ("ivf", True, len(ids))
+    flat = VectorIndex.build(ids, vectors, kind="flat")
+    rng = np.random.default_rng(7)
+    queries = unit(vectors[rng.integers(0, len(ids), 50)] + 0.2 * rng.standard_normal((50, DIM)))
+    recall = np.mean([len(set(loaded.search(q, 10)[0]) & set(flat.search(q, 10)[0])) / 10 for q in queries])
+    assert recall >= 0.9, recall
+    # Removal and filtered search work on the halves as on the full vectors.
+    assert loaded.remove(ids[:10]) == 10
+    hits, _ = loaded.search(vectors[20], 5, allowed_ids=ids[20:25])
+    assert set(hits.tolist()) == set(ids[20:25].tolist())
+
+
+def test_quantisation_has_slack_below_its_threshold() -> None:
+    assert not wants_quantised(1_999, 2_000)
+    assert wants_quantised(2_000, 2_000)
+    assert wants_quantised(1_200, 2_000, quantised=True)  # an index near the threshold is not rebuilt
+    assert not wants_quantised(999, 2_000, quantised=True)
+    assert not wants_quantised(10**9, 0)
