@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -22,6 +23,7 @@ from api.validation import describe
 from broker.access import KeyRing
 from broker.answers.extractive import Answerer
 from broker.search import Engine
+from broker.search.loaded import Preloader
 from core.errors import BrokerError
 from core.settings import Settings
 from index.embed import Embedder
@@ -47,9 +49,14 @@ def create_app(settings: Settings, *, embedder: Embedder | None = None) -> FastA
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = Engine(settings, embedder=embedder)
         engine.embedder  # noqa: B018 - load the model now, not on the first request
+        with contextlib.suppress(BrokerError):  # a damaged index: the searches say so in Danish, as before
+            engine.preload()  # the index now too: the first search is then as fast as any
+        preloader = Preloader(engine.loaded, settings.preload_interval_s)
+        preloader.start()
         app.state.engine = engine
         app.state.answerer = Answerer(engine, settings)
         yield
+        preloader.stop()
         engine.close()
 
     app = FastAPI(

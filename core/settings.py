@@ -122,6 +122,12 @@ class Settings(BaseSettings):
     # Calibrated on the demo corpus (tests/corpus/test_nothing_relevant.py): every judged query has indexed
     # words in common with some document; of 30 off-topic and nonsense queries, those without such words reach
     # 0.768-0.840 in meaning, while judged queries reach 0.81-0.97.
+    # A re-index runs in another process; the service notices its new generation by looking (docs/benchmarks.md)
+    preload_interval_s: float = Field(
+        default=2.0,
+        description="Sekunder mellem tjenestens tjek for et nyt indeks efter en genindeksering; det indlæses "
+        "da, før den første søgning spørger. 0 slår fra (så indlæser den første søgning).",
+    )
     relevance_floor: float = Field(
         default=0.845,
         description="Har ingen dokumenter søgningens ord, vises kun resultater, hvis betydningssøgningens "

@@ -78,6 +78,10 @@ class Engine:
         """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
         return self.loaded.lexical_state()
 
+    def preload(self) -> None:
+        """Load the committed generation's vectors, lexical index and vocabulary now (see `Loaded.preload`)."""
+        self.loaded.preload()
+
     def close(self) -> None:
         self.store.close()
 

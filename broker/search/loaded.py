@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable
 from typing import Generic, TypeVar
@@ -21,6 +22,7 @@ from language.decompound import wordlist
 from language.spelling import Speller
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 
 
 class PerGeneration(Generic[T]):
@@ -31,6 +33,9 @@ class PerGeneration(Generic[T]):
         self._load = load
         self._items: dict[int, T] = {}
         self._lock = threading.Lock()
+
+    def has(self, generation: int) -> bool:
+        return generation in self._items
 
     def get(self, generation: int) -> T:
         item = self._items.get(generation)
@@ -90,16 +95,41 @@ class Loaded:
                 f"broker reindex --rebuild-lexical --data {self.settings.data_dir}"
             ) from exc
 
-    def lexical_state(self) -> LexicalState:
-        """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
+    def _state_key(self) -> tuple[object, ...]:
         store = self.store
-        key = (
+        return (
             current_generation(store),
             current_lexical(store),
             store.get_meta(LEXICAL_STAMP_KEY),
             store.get_meta(ANALYZER_KEY),
             store.get_meta(VOCABULARY_STAMP_KEY),  # a document marked internal or public moves its words
         )
+
+    def ready(self) -> bool:
+        """Whether everything the committed generation needs is loaded: a search now loads nothing."""
+        with self.store.snapshot():
+            generation, lexical = current_generation(self.store), current_lexical(self.store)
+            state = self._lexical_state
+            return (
+                (not generation or self._vectors.has(generation))
+                and (not lexical or self._lexical_indexes.has(lexical))
+                and state is not None
+                and state.key == self._state_key()
+            )
+
+    def preload(self) -> None:
+        """Load what the committed generation needs (vectors, Tantivy, vocabulary) before a search asks for
+        it, so the first search after start-up or after a re-index finds them loaded. Readers still on the
+        previous generation keep theirs (see `PerGeneration`)."""
+        with self.store.snapshot():
+            self.vectors()
+            self.lexical_index()
+            self.lexical_state()
+
+    def lexical_state(self) -> LexicalState:
+        """The index's lexical layout and vocabulary, reloaded when the index changed; call inside a snapshot."""
+        store = self.store
+        key = self._state_key()
         state = self._lexical_state
         if state is not None and state.key == key:
             return state
@@ -126,3 +156,30 @@ class Loaded:
             Speller(words, terms, wordlist()),
             frozenset(terms) | frozenset(parts),
         )
+
+
+class Preloader:
+    """A daemon thread that looks for a new index generation every `interval` seconds and preloads it: a
+    re-index runs in another process, so without it the first search after one would pay for the loading."""
+
+    def __init__(self, loaded: Loaded, interval: float) -> None:
+        self.loaded = loaded
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="preload", daemon=True)
+
+    def start(self) -> None:
+        if self.interval > 0:
+            self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                self.loaded.preload()
+            except Exception:  # a half-written or damaged index is the next search's to report, in Danish
+                log.debug("Forudindlæsning mislykkedes; næste søgning indlæser selv.", exc_info=True)
