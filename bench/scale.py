@@ -148,21 +148,13 @@ def build(
     sqlite_s = time.perf_counter() - started
     started = time.perf_counter()
     ids = np.arange(1, n + 1, dtype=np.int64)
-    index = VectorIndex.build(
-        ids, vectors, kind=settings.index_kind, ann_threshold=settings.ann_threshold, nprobe=nprobe(settings)
-    )
+    index = VectorIndex.build(ids, vectors, kind=settings.index_kind, ann_threshold=settings.ann_threshold)
     index.save(vectors_path(data_dir, 1))
     with store.write():
         commit_generation(store, 1)
     faiss_s = time.perf_counter() - started
     store.close()
     return {"sqlite_s": round(sqlite_s, 1), "faiss_s": round(faiss_s, 1), "kind": index.kind}
-
-
-def nprobe(settings: Settings) -> int:
-    from index.dense import DEFAULT_NPROBE
-
-    return int(getattr(settings, "ann_nprobe", DEFAULT_NPROBE))
 
 
 def synthetic_vectors(pool: np.ndarray, n: int, seed: int = 5) -> np.ndarray:

@@ -8,7 +8,7 @@ import faiss
 import numpy as np
 import pytest
 
-from index.dense import VectorIndex, ivf_nlist, set_threads, wants_quantised
+from index.dense import DEFAULT_NPROBE, VectorIndex, ivf_nlist, probes_for, set_threads, wants_quantised
 
 DIM = 32
 
@@ -231,3 +231,26 @@ def test_quantisation_has_slack_below_its_threshold() -> None:
     assert wants_quantised(1_200, 2_000, quantised=True)  # an index near the threshold is not rebuilt
     assert not wants_quantised(999, 2_000, quantised=True)
     assert not wants_quantised(10**9, 0)
+
+
+@pytest.mark.parametrize(
+    ("nlist", "probes"),
+    [(1, 1), (40, 40), (256, 64), (1264, 128), (2048, 128), (4000, 256), (6928, 512)],
+)
+def test_an_ivf_search_probes_a_sixteenth_of_the_lists_and_at_least_the_default(
+    nlist: int, probes: int
+) -> None:
+    """The measured configurations (docs/benchmarks.md): 64 of 256, 128 of 1,264 and 2,048, 256 of 4,000."""
+    assert probes_for(nlist) == probes
+    assert probes_for(nlist) >= min(nlist, DEFAULT_NPROBE)
+
+
+def test_an_ivf_index_built_without_nprobe_takes_it_from_its_lists_and_keeps_it_saved(
+    data: tuple[np.ndarray, np.ndarray], tmp_path: Path
+) -> None:
+    ids, vectors = data
+    index = VectorIndex.build(ids, vectors, kind="ivf")
+    nlist = int(index._index.nlist)
+    assert index.nprobe == probes_for(nlist)
+    index.save(tmp_path / "v.faiss")
+    assert VectorIndex.load(tmp_path / "v.faiss").nprobe == probes_for(nlist)
