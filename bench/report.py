@@ -7,20 +7,9 @@ from typing import Any
 
 from bench import report_scale
 from bench.common import read_json
+from bench.markdown import percentiles, table
 
 MODES = ("lexical", "dense", "hybrid", "ask")
-
-
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _ms(summary: dict[str, Any] | None) -> str:
-    if not summary:
-        return "–"
-    return f"{summary['p50_ms']:.0f} / {summary['p95_ms']:.0f} / {summary['p99_ms']:.0f}"
 
 
 def _machine(data: dict[str, Any]) -> str:
@@ -68,7 +57,7 @@ def ingest_section(data: dict[str, Any]) -> str:
         "not embedding (in pipeline)",
         "load (start, end)",
     ]
-    return "## Ingest throughput\n\n" + _machine(data) + "\n\n" + _table(header, rows)
+    return "## Ingest throughput\n\n" + _machine(data) + "\n\n" + table(header, rows)
 
 
 def latency_section(data: dict[str, Any]) -> str:
@@ -88,15 +77,15 @@ def latency_section(data: dict[str, Any]) -> str:
                     f"{run['chunks']:,}",
                     run["index_kind"],
                     mode,
-                    _ms(inp[mode]["uncached"]),
-                    _ms(inp[mode]["retrieval_only"]),
-                    _ms(run.get("http", {}).get(mode)),
+                    percentiles(inp[mode]["uncached"]),
+                    percentiles(inp[mode]["retrieval_only"]),
+                    percentiles(run.get("http", {}).get(mode)),
                 ]
             )
         rows.append([run["label"], f"{run['chunks']:,}", run["index_kind"], "query embedding"])
-        rows[-1] += [_ms(inp["query_embedding"]), "", ""]
+        rows[-1] += [percentiles(inp["query_embedding"]), "", ""]
     header = ["scale", "chunks", "vectors", "mode", "in-process", "query vector cached", "HTTP"]
-    parts.append(_table(header, rows))
+    parts.append(table(header, rows))
     return "\n".join(parts)
 
 
@@ -120,7 +109,7 @@ def ann_section(data: dict[str, Any]) -> str:
     header = ["vectors", "index", "nprobe", "recall@10", "p50 ms", "p95 ms"]
     return (
         "## Flat against IVF (100 hits per query, one query at a time)\n\n"
-        + _table(header, rows)
+        + table(header, rows)
         + "\n\n"
         + text
     )
@@ -146,7 +135,7 @@ def memory_section(data: dict[str, Any]) -> str:
         )
     header = ["scale", "chunks", "vectors", "RSS ready MiB", "RSS after MiB", "peak MiB", "SQLite MiB"]
     header += ["FAISS MiB", "start-up s", "first search ms"]
-    return "## Memory and disk of the service (`broker serve`)\n\n" + _table(header, rows)
+    return "## Memory and disk of the service (`broker serve`)\n\n" + table(header, rows)
 
 
 def baseline_section(data: dict[str, Any]) -> str:
@@ -160,7 +149,7 @@ def baseline_section(data: dict[str, Any]) -> str:
     intro = (
         f"{data['queries']} judged queries over {data['chunks']} demo corpus chunks, distinct documents.\n\n"
     )
-    return "## Against a BM25 baseline\n\n" + intro + _table(header, rows)
+    return "## Against a BM25 baseline\n\n" + intro + table(header, rows)
 
 
 def reindex_section(data: dict[str, Any]) -> str:
@@ -194,16 +183,23 @@ def reindex_section(data: dict[str, Any]) -> str:
         "new chunk texts",
         "passages embedded",
     ]
-    return f"## Re-index ({data['items']:,} Greve agenda items)\n\n" + _table(header, rows)
+    return f"## Re-index ({data['items']:,} Greve agenda items)\n\n" + table(header, rows)
 
 
 def threads_section(data: dict[str, Any]) -> str:
     rows = []
     for label, r in data.items():
         if isinstance(r, dict) and "query_embedding" in r:
-            rows.append([label, _ms(r["query_embedding"]), _ms(r["embed_60_sentences"]), r["load_average"]])
+            rows.append(
+                [
+                    label,
+                    percentiles(r["query_embedding"]),
+                    percentiles(r["embed_60_sentences"]),
+                    r["load_average"],
+                ]
+            )
     header = ["embedder threads", "query embedding ms", "60 sentences (ask) ms", "load"]
-    return "## Embedder threads when serving\n\n" + _table(header, rows)
+    return "## Embedder threads when serving\n\n" + table(header, rows)
 
 
 def plots(out: Path, scale: dict[str, Any] | None, ingest: dict[str, Any] | None, suffix: str) -> list[str]:

@@ -5,17 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-
-def _table(header: list[str], rows: list[list[Any]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
-def _ms(summary: dict[str, Any] | None) -> str:
-    if not summary:
-        return "–"
-    return f"{summary['p50_ms']:.0f} / {summary['p95_ms']:.0f} / {summary['p99_ms']:.0f}"
+from bench.markdown import percentiles, table
 
 
 def engine_rows(lexical: dict[str, Any] | None, national: dict[str, Any] | None) -> list[dict[str, Any]]:
@@ -35,16 +25,16 @@ def engines_section(lexical: dict[str, Any] | None, national: dict[str, Any] | N
         [
             f"{r['chunks']:,}",
             r["engine"],
-            _ms(r.get("lexical")),
-            _ms(r.get("lexical_retrieval_only")),
-            _ms(r.get("hybrid")),
+            percentiles(r.get("lexical")),
+            percentiles(r.get("lexical_retrieval_only")),
+            percentiles(r.get("hybrid")),
             r.get("first_search_ms", "–"),
             r.get("load_average_start", "–"),
         ]
         for r in engine_rows(lexical, national)
     ]
     header = ["chunks", "engine", "lexical", "lexical retrieval only", "hybrid", "first search ms", "load"]
-    return "## Lexical engines: FTS5 against Tantivy (p50 / p95 / p99 ms, in-process)\n\n" + _table(
+    return "## Lexical engines: FTS5 against Tantivy (p50 / p95 / p99 ms, in-process)\n\n" + table(
         header, rows
     )
 
@@ -61,10 +51,10 @@ def serving_section(lexical: dict[str, Any] | None, national: dict[str, Any] | N
         rows.append(
             [
                 f"{run['chunks']:,}",
-                _ms(inp.get("lexical")),
-                _ms(http.get("lexical")),
-                _ms(inp.get("hybrid")),
-                _ms(http.get("hybrid")),
+                percentiles(inp.get("lexical")),
+                percentiles(http.get("lexical")),
+                percentiles(inp.get("hybrid")),
+                percentiles(http.get("hybrid")),
                 f"{conc.get('clients', '–')} × {conc.get('seconds', '–')} s: {conc.get('requests', '–')} requests, "
                 f"{conc.get('errors', '–')} errors, {conc.get('requests_per_s', '–')}/s, "
                 f"{conc.get('p50_ms', '–')} / {conc.get('p95_ms', '–')} / {conc.get('p99_ms', '–')} ms",
@@ -83,7 +73,7 @@ def serving_section(lexical: dict[str, Any] | None, national: dict[str, Any] | N
         "concurrent",
     ]
     header += ["RSS MiB", "start-up s", "first search ms", "load"]
-    return "## `broker serve` on the loopback\n\n" + _table(header, rows)
+    return "## `broker serve` on the loopback\n\n" + table(header, rows)
 
 
 def quality_section(quality: dict[str, Any]) -> str:
@@ -101,7 +91,7 @@ def quality_section(quality: dict[str, Any]) -> str:
                     m = data[e][mode]
                     row.append(m["all"] if kind == "all" else m["kinds"][kind]["ndcg"])
             rows.append(row)
-        parts.append(f"### {name} ({data['queries']} queries)\n\n" + _table(header, rows))
+        parts.append(f"### {name} ({data['queries']} queries)\n\n" + table(header, rows))
     return "\n\n".join(parts)
 
 
