@@ -15,8 +15,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
+from bench.load import free_port
 from broker.evaluate import percentile
 
 REPO = Path(__file__).resolve().parents[1]
@@ -113,14 +115,65 @@ def stopwatch() -> Iterator[list[float]]:
         box[0] = time.perf_counter() - started
 
 
-def rss_mb(pid: int | None = None) -> float:
-    """Resident memory of a process in MiB (this process by default)."""
-    path = f"/proc/{pid or os.getpid()}/status"
-    with open(path) as fh:
+def memory(pid: int | None = None) -> dict[str, float]:
+    """Resident and peak resident memory of a process in MiB, rounded (this process by default)."""
+    out = {"rss_mb": 0.0, "rss_peak_mb": 0.0}
+    with open(f"/proc/{pid or os.getpid()}/status") as fh:
         for line in fh:
             if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
+                out["rss_mb"] = round(int(line.split()[1]) / 1024, 1)
+            elif line.startswith("VmHWM:"):
+                out["rss_peak_mb"] = round(int(line.split()[1]) / 1024, 1)
+    return out
+
+
+def rss_mb(pid: int | None = None) -> float:
+    """Resident memory of a process in MiB (this process by default)."""
+    return memory(pid)["rss_mb"]
+
+
+@dataclass
+class Served:
+    """A running `broker serve`: its process, a client on its URL, and how long it took to answer /readyz."""
+
+    process: subprocess.Popen[bytes]
+    client: httpx.Client
+    startup_s: float
+
+
+@contextmanager
+def broker_serve(
+    data_dir: Path, *, client_timeout: float, ready_timeout_s: float, poll_s: float
+) -> Iterator[Served]:
+    """`broker serve` as a user starts it, on a free loopback port; ready when /readyz answers 200. Stopped
+    (SIGTERM, then SIGKILL) when the block ends."""
+    port = free_port()
+    broker = Path(sys.executable).with_name("broker")
+    env = {**os.environ, "BROKER_DATA": str(data_dir)}
+    command = [str(broker), "serve", "--data", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
+    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        started = time.perf_counter()
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=client_timeout) as client:
+            while True:
+                if process.poll() is not None:
+                    raise RuntimeError(f"broker serve stopped with exit status {process.returncode}")
+                try:
+                    if client.get("/readyz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                if time.perf_counter() - started > ready_timeout_s:
+                    raise RuntimeError("broker serve did not get ready in time")
+                time.sleep(poll_s)
+            yield Served(process, client, round(time.perf_counter() - started, 2))
+    finally:
+        process.terminate()
+        try:
+            process.wait(30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(10)
 
 
 def dir_size_mb(path: Path) -> float:

@@ -3,17 +3,10 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 from typing import Any
 
-import httpx
-
-from bench.common import QUERIES, Timings, greve_path, log, rss_mb, timed
+from bench.common import QUERIES, Timings, broker_serve, greve_path, log, memory, rss_mb, timed
 from broker.answers.extractive import Answerer
 from broker.evaluate import load_queries
 from broker.search import Engine
@@ -75,79 +68,32 @@ def in_process(engine: Engine, sets: dict[str, list[str]], settings: Settings) -
     return out
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _rss_tree(pid: int) -> tuple[float, float]:
-    """Resident and peak resident memory (MiB) of a process."""
-    rss = peak = 0.0
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                rss = int(line.split()[1]) / 1024
-            elif line.startswith("VmHWM:"):
-                peak = int(line.split()[1]) / 1024
-    return rss, peak
-
-
 def over_http(data_dir: Path, sets: dict[str, list[str]], *, timeout_s: float = 900) -> dict[str, Any]:
     """Start `broker serve` on a free loopback port, query it one request at a time, read its memory."""
-    port = _free_port()
-    broker = Path(sys.executable).with_name("broker")
-    env = {**os.environ, "BROKER_DATA": str(data_dir)}
-    process = subprocess.Popen(
-        [str(broker), "serve", "--data", str(data_dir), "--host", "127.0.0.1", "--port", str(port)],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {}
-    try:
-        started = time.perf_counter()
-        with httpx.Client(base_url=base, timeout=120) as client:
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"broker serve stopped with exit status {process.returncode}")
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.perf_counter() - started > timeout_s:
-                    raise RuntimeError("broker serve did not get ready in time")
-                time.sleep(0.2)
-            out["startup_s"] = round(time.perf_counter() - started, 2)
-            # Warm the routes, then one request at a time per mode, each query new to the server.
-            for mode in SEARCH_MODES:
-                client.get("/api/search", params={"q": "familiebehandling i hjemmet", "mode": mode})
-            out["rss_ready_mb"], _ = (round(x, 1) for x in _rss_tree(process.pid))
-            for mode in SEARCH_MODES:
-                timings = Timings()
-                for q in sets[mode]:
-                    params = {"q": q, "mode": mode, "k": 10}
-                    ms, response = timed(client.get, "/api/search", params=params)
-                    response.raise_for_status()
-                    timings.add(ms)
-                out[mode] = timings.summary()
+    with broker_serve(data_dir, client_timeout=120, ready_timeout_s=timeout_s, poll_s=0.2) as served:
+        client, pid = served.client, served.process.pid
+        out["startup_s"] = served.startup_s
+        # Warm the routes, then one request at a time per mode, each query new to the server.
+        for mode in SEARCH_MODES:
+            client.get("/api/search", params={"q": "familiebehandling i hjemmet", "mode": mode})
+        out["rss_ready_mb"] = memory(pid)["rss_mb"]
+        for mode in SEARCH_MODES:
             timings = Timings()
-            for q in sets["ask"]:
-                ms, response = timed(client.post, "/api/ask", json={"question": q})
+            for q in sets[mode]:
+                params = {"q": q, "mode": mode, "k": 10}
+                ms, response = timed(client.get, "/api/search", params=params)
                 response.raise_for_status()
                 timings.add(ms)
-            out["ask"] = timings.summary()
-            rss, peak = _rss_tree(process.pid)
-            out["rss_mb"], out["rss_peak_mb"] = round(rss, 1), round(peak, 1)
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+            out[mode] = timings.summary()
+        timings = Timings()
+        for q in sets["ask"]:
+            ms, response = timed(client.post, "/api/ask", json={"question": q})
+            response.raise_for_status()
+            timings.add(ms)
+        out["ask"] = timings.summary()
+        used = memory(pid)
+        out["rss_mb"], out["rss_peak_mb"] = used["rss_mb"], used["rss_peak_mb"]
     return out
 
 

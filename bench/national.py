@@ -21,12 +21,22 @@ import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 import numpy as np
 
-from bench.common import RESULTS, Timings, greve_path, log, machine, normalised, timed, write_json
+from bench.common import (
+    RESULTS,
+    Timings,
+    broker_serve,
+    greve_path,
+    log,
+    machine,
+    memory,
+    normalised,
+    timed,
+    write_json,
+)
 from bench.lexical_engines import Paragraphs, build, build_vectors, describe, disk_mb, latency, real_vectors
-from bench.load import free_port, run_load
+from bench.load import run_load
 from bench.vectors import resample
 from broker.search import Engine
 from core.settings import Settings
@@ -40,18 +50,6 @@ NPROBES = (8, 16, 32, 64, 128, 256)
 DEPTH = 100  # hits the engine asks the dense retriever for at k=10
 
 
-def _status(pid: int) -> dict[str, float]:
-    """Resident and peak resident memory of a process in MiB."""
-    out = {"rss_mb": 0.0, "rss_peak_mb": 0.0}
-    with open(f"/proc/{pid}/status") as fh:
-        for line in fh:
-            if line.startswith("VmRSS:"):
-                out["rss_mb"] = round(int(line.split()[1]) / 1024, 1)
-            elif line.startswith("VmHWM:"):
-                out["rss_peak_mb"] = round(int(line.split()[1]) / 1024, 1)
-    return out
-
-
 def serving(
     data_dir: Path,
     one_client: dict[str, list[str]],
@@ -62,43 +60,26 @@ def serving(
 ) -> dict[str, Any]:
     """`broker serve` on a free loopback port: start-up, the first search, one client per mode (each query new
     to the server), then `clients` concurrent searching clients for `seconds`, and the server's memory."""
-    port = free_port()
-    broker = Path(sys.executable).with_name("broker")
-    env = {**os.environ, "BROKER_DATA": str(data_dir)}
-    command = [str(broker), "serve", "--data", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
-    process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
     out: dict[str, Any] = {"load_average_start": machine()["load_average"]}
-    try:
-        started = time.perf_counter()
-        with httpx.Client(base_url=url, timeout=300) as client:
-            while True:
-                if process.poll() is not None:
-                    raise RuntimeError(f"broker serve stopped with exit status {process.returncode}")
-                try:
-                    if client.get("/readyz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                if time.perf_counter() - started > 900:
-                    raise RuntimeError("broker serve did not get ready in time")
-                time.sleep(0.1)
-            out["startup_s"] = round(time.perf_counter() - started, 2)
-            out["ready"] = _status(process.pid)
-            params = {"q": "kvalitetsstandard for hjemmepleje", "mode": "hybrid", "k": 10}
-            ms, response = timed(client.get, "/api/search", params=params)
-            response.raise_for_status()
-            out["first_search_ms"] = round(ms, 1)
-            for mode, queries in one_client.items():
-                timings = Timings()
-                for q in queries:
-                    ms, response = timed(client.get, "/api/search", params={"q": q, "mode": mode, "k": 10})
-                    response.raise_for_status()
-                    timings.add(ms)
-                out[mode] = timings.summary()
-            out["after_one_client"] = _status(process.pid)
+    with broker_serve(data_dir, client_timeout=300, ready_timeout_s=900, poll_s=0.1) as served:
+        client, pid = served.client, served.process.pid
+        out["startup_s"] = served.startup_s
+        out["ready"] = memory(pid)
+        params = {"q": "kvalitetsstandard for hjemmepleje", "mode": "hybrid", "k": 10}
+        ms, response = timed(client.get, "/api/search", params=params)
+        response.raise_for_status()
+        out["first_search_ms"] = round(ms, 1)
+        for mode, queries in one_client.items():
+            timings = Timings()
+            for q in queries:
+                ms, response = timed(client.get, "/api/search", params={"q": q, "mode": mode, "k": 10})
+                response.raise_for_status()
+                timings.add(ms)
+            out[mode] = timings.summary()
+        out["after_one_client"] = memory(pid)
         if clients:
             log(f"serving: {clients} clients for {seconds:.0f} s, load {machine()['load_average']}")
+            url = str(client.base_url).rstrip("/")
             result = asyncio.run(
                 run_load(url, clients=clients, seconds=seconds, ask_share=0.0, queries=load_queries)
             )
@@ -116,14 +97,7 @@ def serving(
                 "by_kind": result.by_kind,
                 "problems": result.problems,
             }
-            out["after_concurrent"] = _status(process.pid)
-    finally:
-        process.terminate()
-        try:
-            process.wait(30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(10)
+            out["after_concurrent"] = memory(pid)
     out["load_average_end"] = machine()["load_average"]
     return out
 
