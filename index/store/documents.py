@@ -229,16 +229,16 @@ class Documents(Lexical, Sources):
         }
 
     def doc_ids_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
-        ids = list(chunk_ids)
-        marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, doc_id FROM chunks WHERE id IN ({marks})", ids).fetchall()
-        return {int(r[0]): r[1] for r in rows}
+        return self._chunk_column(chunk_ids, "doc_id")
 
     def text_hashes_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
         """Each chunk's text hash: the key its vector is stored under."""
+        return self._chunk_column(chunk_ids, "text_hash")
+
+    def _chunk_column(self, chunk_ids: Iterable[int], column: str) -> dict[int, str]:
         ids = list(chunk_ids)
         marks = ",".join("?" * len(ids))
-        rows = self.conn.execute(f"SELECT id, text_hash FROM chunks WHERE id IN ({marks})", ids).fetchall()
+        rows = self.conn.execute(f"SELECT id, {column} FROM chunks WHERE id IN ({marks})", ids).fetchall()
         return {int(r[0]): r[1] for r in rows}
 
     def chunk_ids(self, filters: SearchFilters | None = None) -> np.ndarray:
