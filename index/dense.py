@@ -157,6 +157,11 @@ class VectorIndex:
     def _trained(self) -> bool:
         return self.kind != "ivf" or isinstance(self._index, faiss.IndexIVF)
 
+    def _probes(self) -> int:
+        """Lists a search of this trained IVF index probes: its own nprobe, else the share for its lists."""
+        nlist = int(self._index.nlist)
+        return max(1, min(self.nprobe or probes_for(nlist), nlist))
+
     def _train_ivf(self, vectors: np.ndarray) -> None:
         nlist = self._pending_nlist or ivf_nlist(len(vectors))
         nlist = max(1, min(nlist, len(vectors)))
@@ -280,7 +285,7 @@ class VectorIndex:
             return self._run(q, k, params)
         if self.kind == "ivf":
             nlist = int(self._index.nlist)
-            nprobe = max(1, min(self.nprobe or probes_for(nlist), nlist))
+            nprobe = self._probes()
             while True:
                 params = faiss.SearchParametersIVF()
                 params.nprobe = nprobe
@@ -325,8 +330,7 @@ class VectorIndex:
         if self.kind == "ivf":
             if not self._trained:
                 raise ValueError("an empty ivf index has nothing to save")
-            nlist = int(self._index.nlist)
-            self._index.nprobe = max(1, min(self.nprobe or probes_for(nlist), nlist))
+            self._index.nprobe = self._probes()
         fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
         os.close(fd)
         try:
