@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -33,18 +34,29 @@ def study(vectors: np.ndarray, queries: np.ndarray, *, nprobes: tuple[int, ...] 
     ivf = VectorIndex.build(ids, vectors, kind="ivf")
     out["ivf_build_s"] = round(time.perf_counter() - started, 2)
     out["ivf_nlist"] = int(ivf._index.nlist)
-    sweep = []
+    out["ivf"] = sweep(ivf, queries, exact, nprobes)
+    return out
+
+
+def sweep(
+    index: VectorIndex,
+    queries: np.ndarray,
+    truth: Sequence[np.ndarray] | np.ndarray,
+    nprobes: tuple[int, ...],
+) -> list[dict[str, Any]]:
+    """recall@10 against exact search (`truth`: each query's exact top ids) and latency per nprobe, one query
+    at a time as the engine searches."""
+    rows = []
     for nprobe in nprobes:
-        ivf.nprobe = nprobe
+        index.nprobe = nprobe
         timings = Timings()
         recalls = []
-        for q, truth in zip(queries, exact, strict=True):
-            ms, (found, _) = timed(ivf.search, q, DEPTH)
+        for q, want in zip(queries, truth, strict=True):
+            ms, (found, _) = timed(index.search, q, DEPTH)
             timings.add(ms)
-            recalls.append(len(np.intersect1d(found[:10], truth)) / max(1, len(truth)))
-        sweep.append({"nprobe": nprobe, "recall@10": round(float(np.mean(recalls)), 4), **timings.summary()})
-    out["ivf"] = sweep
-    return out
+            recalls.append(len(np.intersect1d(found[:10], want)) / max(1, len(want)))
+        rows.append({"nprobe": nprobe, "recall@10": round(float(np.mean(recalls)), 4), **timings.summary()})
+    return rows
 
 
 def choose(

@@ -23,6 +23,7 @@ from typing import Any
 
 import numpy as np
 
+from bench.ann import sweep
 from bench.common import (
     RESULTS,
     Timings,
@@ -47,7 +48,6 @@ from index.store import Store
 from index.vocabulary import STAMP_KEY
 
 NPROBES = (8, 16, 32, 64, 128, 256)
-DEPTH = 100  # hits the engine asks the dense retriever for at k=10
 
 
 def serving(
@@ -156,21 +156,6 @@ def exact_top10(vectors: np.ndarray, queries: np.ndarray) -> np.ndarray:
         order = np.argsort(-cand, axis=1)[:, :10]
         best, truth = np.take_along_axis(cand, order, 1), np.take_along_axis(ids, order, 1)
     return truth
-
-
-def sweep(index: VectorIndex, queries: np.ndarray, truth: np.ndarray, nprobes: tuple[int, ...]) -> list[Any]:
-    """recall@10 against exact search and latency per nprobe, one query at a time as the engine searches."""
-    rows = []
-    for nprobe in nprobes:
-        index.nprobe = nprobe
-        timings = Timings()
-        hits = []
-        for q, want in zip(queries, truth, strict=True):
-            ms, (found, _) = timed(index.search, q, DEPTH)
-            timings.add(ms)
-            hits.append(len(np.intersect1d(found[:10], want)) / 10)
-        rows.append({"nprobe": nprobe, "recall@10": round(float(np.mean(hits)), 4), **timings.summary()})
-    return rows
 
 
 def vector_file(
