@@ -1,6 +1,6 @@
 """Run the benchmarks and write bench/results/*.json, report.md and the plots.
 
-    python -m bench.run [--quick] [--stages ingest,baseline,reindex,scale,lexical,national,quality,threads]
+    python -m bench.run [--quick] [--stages ingest,baseline,reindex,scale,lexical,national,lists,quality,threads]
         [--work DIR]
 
 Each stage runs in its own process (clean memory figures, its own thread settings) and writes its JSON;
@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from bench.common import REPO, RESULTS, log, machine, write_json
 
-STAGES = ("ingest", "baseline", "reindex", "scale", "lexical", "national", "quality", "threads")
+STAGES = ("ingest", "baseline", "reindex", "scale", "lexical", "national", "lists", "quality", "threads")
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
 SERVING_THREADS = "1"  # the embedder's threads in the service measured by the latency stage (see threads)
@@ -166,15 +166,14 @@ def stage_national(work: Path, quick: bool) -> dict[str, Any]:
     from bench import national
 
     n = 30_000 if quick else 3_000_000
-    # 2,048 IVF lists at 3M, as docs/benchmarks.md measured: the service's own 6,928 take far longer to train.
-    return national.run(
-        work,
-        n,
-        10 if quick else 100,
-        clients=4 if quick else 16,
-        seconds=5 if quick else 30,
-        nlist=None if quick else 2048,
-    )
+    return national.run(work, n, 10 if quick else 100, clients=4 if quick else 16, seconds=5 if quick else 30)
+
+
+def stage_lists(work: Path, quick: bool) -> dict[str, Any]:
+    """How many IVF lists: √n, 2·√n and 4·√n over the same vectors, recall@10 and latency per nprobe."""
+    from bench import ivf_lists
+
+    return ivf_lists.run(work, [30_000] if quick else [1_000_000, 3_000_000], 20 if quick else 200)
 
 
 def stage_quality(work: Path, quick: bool) -> dict[str, Any]:
@@ -209,6 +208,7 @@ RUNNERS = {
     "scale": stage_scale,
     "lexical": stage_lexical,
     "national": stage_national,
+    "lists": stage_lists,
     "quality": stage_quality,
     "threads": stage_threads,
 }

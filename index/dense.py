@@ -54,11 +54,12 @@ def _search_threads() -> Iterator[None]:
 
 
 def probes_for(nlist: int) -> int:
-    """Lists an IVF search probes: a sixteenth of them, rounded up to a power of two, and at least
-    DEFAULT_NPROBE. A fixed 64 fell to recall@10 0.88-0.94 at 1M-3M on the harder benchmark vectors; this share
-    kept recall@10 at 0.97-0.99 at every size measured (10k-3M, docs/benchmarks.md), for ~1-4 ms a search."""
-    share = max(1, math.ceil(nlist / 16))
-    return min(nlist, max(DEFAULT_NPROBE, 1 << (share - 1).bit_length()))
+    """Lists an IVF search probes: the smallest power of two of at least 3·√nlist, and at least DEFAULT_NPROBE.
+    Over the same vectors in √n, 2·√n and 4·√n lists at 1M and 3M (bench/ivf_lists.py, docs/benchmarks.md) this
+    kept recall@10 at 0.966-0.992 for 3-6 ms a search; a sixteenth of the lists gave 0.92 at 1,000 lists and
+    probed twice what 0.975 needs at 6,928 (the service's 3M index)."""
+    want = max(1, math.ceil(3 * math.sqrt(nlist)))
+    return min(nlist, max(DEFAULT_NPROBE, 1 << (want - 1).bit_length()))
 
 
 def ivf_nlist(n: int) -> int:

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench import ann, baseline, ingest_bench, latency, national, report, scale
+from bench import ann, baseline, ingest_bench, ivf_lists, latency, national, report, scale
 from bench.common import read_json, write_json
 from bench.quality import per_kind
 from bench.vectors import stored_vectors
@@ -200,6 +200,35 @@ def test_probing_more_lists_never_loses_recall(study: dict[str, Any]) -> None:
     """IVFFlat scores exactly within the lists it probes, and more lists are a superset of candidates."""
     recalls = [row["recall@10"] for row in study["ivf"]]
     assert recalls == sorted(recalls)
+
+
+def test_the_lists_study_sweeps_every_index_at_the_nprobes_it_has_lists_for(
+    real_vectors: np.ndarray, e5: Embedder
+) -> None:
+    queries = e5.embed_queries(SETS["dense"] + SETS["hybrid"])
+    found = ivf_lists.study(
+        scale.synthetic_vectors(real_vectors, STUDY_SIZE), queries, factors=(1, 2), nprobes=(4, 16, 64, 128)
+    )
+    assert [row["nlist"] for row in found["indexes"]] == [
+        int(math.sqrt(STUDY_SIZE)),
+        int(2 * math.sqrt(STUDY_SIZE)),
+    ]
+    for row in found["indexes"]:
+        assert [r["nprobe"] for r in row["sweep"]] == [p for p in (4, 16, 64, 128) if p <= row["nlist"]]
+        for r in row["sweep"]:
+            ordered({k: v for k, v in r.items() if k not in ("nprobe", "recall@10")}, 4)
+        recalls = [r["recall@10"] for r in row["sweep"]]
+        assert recalls == sorted(recalls)
+
+
+def test_the_lists_study_names_the_smallest_nprobe_reaching_the_recall() -> None:
+    rows = [
+        {"nprobe": 32, "recall@10": 0.90, "p50_ms": 1.0},
+        {"nprobe": 64, "recall@10": 0.96, "p50_ms": 2.0},
+        {"nprobe": 128, "recall@10": 0.99, "p50_ms": 4.0},
+    ]
+    assert ivf_lists.cheapest(rows) == {"nprobe_for_recall": 64, "p50_ms_for_recall": 2.0}
+    assert ivf_lists.cheapest(rows, recall=0.995) == {"nprobe_for_recall": None, "p50_ms_for_recall": None}
 
 
 def test_choose_takes_the_smallest_nprobe_reaching_the_target_at_every_size() -> None:
