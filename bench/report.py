@@ -306,6 +306,10 @@ def write(out: Path, *, quick: bool = False) -> Path:
             report_scale.engines_section(lexical, national),
             report_scale.serving_section(lexical, national),
         ]
+    # As with lexical: lists.json from bench.run, ivf_lists.json when bench.ivf_lists runs on its own.
+    lists = read_json("lists" + suffix, out) or read_json("ivf_lists" + suffix, out)
+    if lists and lists.get("sizes"):
+        sections.append(report_scale.lists_section(lists))
     quality = read_json("quality" + suffix, out)
     if quality:
         sections.append(report_scale.quality_section(quality))

@@ -1,4 +1,5 @@
-"""The report's sections and plot for the lexical engines (FTS5 against Tantivy), 3M chunks and quality per kind."""
+"""The report's sections and plot for the lexical engines (FTS5 against Tantivy), 3M chunks, the IVF lists and
+quality per kind."""
 
 from __future__ import annotations
 
@@ -74,6 +75,26 @@ def serving_section(lexical: dict[str, Any] | None, national: dict[str, Any] | N
     ]
     header += ["RSS MiB", "start-up s", "first search ms", "load"]
     return "## `broker serve` on the loopback\n\n" + table(header, rows)
+
+
+def lists_section(lists: dict[str, Any]) -> str:
+    """One row per size and number of lists: build time, then recall@10 (p50 ms) at every nprobe measured."""
+    nprobes = sorted(
+        {r["nprobe"] for size in lists.get("sizes", []) for i in size["indexes"] for r in i["sweep"]}
+    )
+    rows = []
+    for size in lists.get("sizes", []):
+        for index in size["indexes"]:
+            measured = {r["nprobe"]: r for r in index["sweep"]}
+            cells = [
+                f"{measured[p]['recall@10']} ({measured[p]['p50_ms']})" if p in measured else "–"
+                for p in nprobes
+            ]
+            rows.append(
+                [f"{size['n']:,}", f"{index['nlist']:,}", index["build_s"], index["probes_for"], *cells]
+            )
+    header = ["vectors", "lists", "build s", "probes_for when run", *(f"nprobe {p}" for p in nprobes)]
+    return "## How many IVF lists: recall@10 (p50 ms) per nprobe\n\n" + table(header, rows)
 
 
 def quality_section(quality: dict[str, Any]) -> str:

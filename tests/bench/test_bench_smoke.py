@@ -36,6 +36,7 @@ SETS = {
     "ask": ["Hvor ofte får plejefamilier supervision?"],
 }
 NPROBES = (4, 16)
+LIST_NPROBES = (4, 16, 64, 128)  # 128 is more than either study index has lists
 STUDY_SIZE, SCALE_SIZE = 3000, 2000
 RELEVANT = "hjoerring_kvalitetsstandard_familiebehandling_2019.txt"
 
@@ -73,6 +74,15 @@ def real_vectors(ingested: dict[str, Any], work: Path) -> np.ndarray:
 def study(real_vectors: np.ndarray, e5: Embedder) -> dict[str, Any]:
     queries = e5.embed_queries(SETS["dense"] + SETS["hybrid"])
     return ann.study(scale.synthetic_vectors(real_vectors, STUDY_SIZE), queries, nprobes=NPROBES)
+
+
+@pytest.fixture(scope="module")
+def lists(real_vectors: np.ndarray, e5: Embedder, work: Path) -> dict[str, Any]:
+    queries = e5.embed_queries(SETS["dense"] + SETS["hybrid"])
+    vectors = scale.synthetic_vectors(real_vectors, STUDY_SIZE)
+    found = ivf_lists.study(vectors, queries, factors=(1, 2), nprobes=LIST_NPROBES)
+    write_json("lists", {"sizes": [found]}, work / "results")
+    return found
 
 
 @pytest.fixture(scope="module")
@@ -140,6 +150,7 @@ def written(
     quality: dict[str, Any],
     served: dict[str, Any],
     kinds: dict[str, Any],
+    lists: dict[str, Any],
     work: Path,
 ) -> Path:
     return report.write(work / "results")
@@ -202,19 +213,10 @@ def test_probing_more_lists_never_loses_recall(study: dict[str, Any]) -> None:
     assert recalls == sorted(recalls)
 
 
-def test_the_lists_study_sweeps_every_index_at_the_nprobes_it_has_lists_for(
-    real_vectors: np.ndarray, e5: Embedder
-) -> None:
-    queries = e5.embed_queries(SETS["dense"] + SETS["hybrid"])
-    found = ivf_lists.study(
-        scale.synthetic_vectors(real_vectors, STUDY_SIZE), queries, factors=(1, 2), nprobes=(4, 16, 64, 128)
-    )
-    assert [row["nlist"] for row in found["indexes"]] == [
-        int(math.sqrt(STUDY_SIZE)),
-        int(2 * math.sqrt(STUDY_SIZE)),
-    ]
-    for row in found["indexes"]:
-        assert [r["nprobe"] for r in row["sweep"]] == [p for p in (4, 16, 64, 128) if p <= row["nlist"]]
+def test_the_lists_study_sweeps_every_index_at_the_nprobes_it_has_lists_for(lists: dict[str, Any]) -> None:
+    assert [row["nlist"] for row in lists["indexes"]] == [int(f * math.sqrt(STUDY_SIZE)) for f in (1, 2)]
+    for row in lists["indexes"]:
+        assert [r["nprobe"] for r in row["sweep"]] == [p for p in LIST_NPROBES if p <= row["nlist"]]
         for r in row["sweep"]:
             ordered({k: v for k, v in r.items() if k not in ("nprobe", "recall@10")}, 4)
         recalls = [r["recall@10"] for r in row["sweep"]]
@@ -319,7 +321,12 @@ def test_every_stage_writes_its_json_and_the_report_shows_each(
     text = written.read_text(encoding="utf-8")
     for heading in ("## Ingest throughput", "## Query latency", "## Flat against IVF", "## Against a BM25"):
         assert text.count(heading) == 1, heading
-    for heading in ("## Lexical engines", "## `broker serve`", "## nDCG@10 per query kind"):
+    for heading in (
+        "## Lexical engines",
+        "## `broker serve`",
+        "## nDCG@10 per query kind",
+        "## How many IVF lists",
+    ):
         assert text.count(heading) == 1, heading
     for image in ("latency.png", "ann.png", "lexical_engines.png"):
         assert (out / image).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
