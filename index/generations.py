@@ -76,12 +76,9 @@ def load_current(store: Store, data_dir: Path, dim: int, settings: Settings) -> 
 
 def rebuild_vectors(store: Store, dim: int, settings: Settings) -> VectorIndex:
     """Build the FAISS index from the database alone, no embedding needed."""
-    ids, keys = store.chunk_hashes()
-    embedder_id = store.get_meta("embedder_id") or ""
+    ids, vectors = store.chunk_vectors(store.get_meta("embedder_id") or "", dim)
     if len(ids) == 0:
         return VectorIndex.create(dim, kind="flat")
-    found = store.get_vectors(embedder_id, keys, dim)
-    vectors = np.vstack([found[k] for k in keys]).astype(np.float32)
     return VectorIndex.build(
         ids,
         vectors,

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench import ann, baseline, ingest_bench, ivf_lists, latency, national, report, scale
+from bench import ann, baseline, ingest_bench, ivf_lists, latency, national, rebuild_read, report, scale
 from bench.common import read_json, write_json
 from bench.quality import per_kind
 from bench.vectors import stored_vectors
@@ -231,6 +231,16 @@ def test_the_lists_study_names_the_smallest_nprobe_reaching_the_recall() -> None
     ]
     assert ivf_lists.cheapest(rows) == {"nprobe_for_recall": 64, "p50_ms_for_recall": 2.0}
     assert ivf_lists.cheapest(rows, recall=0.995) == {"nprobe_for_recall": None, "p50_ms_for_recall": None}
+
+
+def test_the_rebuild_read_study_times_both_ways_every_round_and_cleans_up(tmp_path: Path) -> None:
+    found = rebuild_read.run(tmp_path, 300, 2)
+    assert found["chunks"] == 300 and found["vectors_mb"] == round(300 * rebuild_read.DIM * 4 / 1024**2, 1)
+    for way in ("previous", "chunk_vectors"):
+        peak = found[way].pop("peak_python_mb")
+        ordered(found[way], 2)
+        assert peak >= found["vectors_mb"] - 0.1  # at least the array it returns, to the rounding
+    assert not (tmp_path / "rebuild-read").exists()
 
 
 def test_choose_takes_the_smallest_nprobe_reaching_the_target_at_every_size() -> None:
