@@ -42,10 +42,8 @@ class Visibility:
 def visibility(store: Store) -> Visibility:
     """Which source paths belong to public and to internal documents now; call inside a transaction."""
     seen = Visibility(roots=[s["path"] for s in store.registered_sources() if s["internal"]])
-    for path, internal in store.conn.execute(
-        "SELECT s.path, max(d.internal) FROM sources s JOIN documents d ON d.doc_id = s.doc_id GROUP BY s.path"
-    ):
-        (seen.internal if internal else seen.public).add(str(path))
+    for path, internal in store.path_visibility().items():
+        (seen.internal if internal else seen.public).add(path)
     return seen
 
 

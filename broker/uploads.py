@@ -307,13 +307,7 @@ def delete_document(settings: Settings, doc_id: str) -> dict[str, Any]:
                 raise NotFound(f"Dokumentet '{doc_id}' findes ikke.")
             paths = sorted({s.path for s in store.sources_of(doc_id)})
             # An export file holds several documents: it goes only with the last of them.
-            shared = {
-                path
-                for path in paths
-                if store.conn.execute(
-                    "SELECT 1 FROM sources WHERE doc_id != ? AND path = ? LIMIT 1", (doc_id, path)
-                ).fetchone()
-            }
+            shared = {path for path in paths if store.path_shared(path, doc_id)}
         uploaded = [p for p in paths if is_upload(settings, p) and p not in shared]
         outside = [p for p in paths if not is_upload(settings, p)]
         indexing.remove_documents([doc_id], settings, locked=True, forget=[doc_id] if outside else [])

@@ -189,21 +189,17 @@ def run_watches(
 
 
 def _run_one(engine: Engine, watches: WatchStore, watch: Watch, changed: set[str]) -> list[tuple[str, str]]:
-    conn = watches.conn
+    store = watches.store
     # Only documents the owner may see move a watch on: an internal document must not even touch the last
     # run of a reader's watch.
-    visible = "" if watch.role in ROLES_SEEING_INTERNAL else " AND internal = 0"
-    rows = conn.execute(
-        f"SELECT doc_id, added_at FROM documents WHERE added_at > ?{visible} ORDER BY added_at",
-        (watch.cursor,),
-    ).fetchall()
+    rows = store.added_since(watch.cursor, include_internal=watch.role in ROLES_SEEING_INTERNAL)
     if not rows:
         return []  # nothing stored since it last looked: its last run (and what it found then) stands
-    cursor = max(float(r[1]) for r in rows)
-    matched = matching(engine, watch, [str(r[0]) for r in rows])
+    cursor = max(added_at for _, added_at in rows)
+    matched = matching(engine, watch, [doc_id for doc_id, _ in rows])
     kinds = {}
     for doc_id in matched:
-        paths = {str(r[0]) for r in conn.execute("SELECT path FROM sources WHERE doc_id = ?", (doc_id,))}
+        paths = {source.path for source in store.sources_of(doc_id)}
         kinds[doc_id] = "ændret" if paths & changed else "ny"
     found = list(kinds.items())
     watches.record(watch, found, cursor, time.time())
@@ -224,10 +220,7 @@ def matching(engine: Engine, watch: Watch, doc_ids: list[str]) -> list[str]:
             filters = plan.prefer
         best: dict[str, list[Ranked]] = {}
         engine.rank(plan, vector, mode=watch.mode, filters=filters, depth=1, parts=best)
-        marks = ",".join("?" * len(doc_ids))
-        chunks = store.conn.execute(
-            f"SELECT count(*) FROM chunks WHERE doc_id IN ({marks})", doc_ids
-        ).fetchone()[0]
+        chunks = store.chunk_count(doc_ids)
         among: dict[str, list[Ranked]] = {}
         narrowed = dataclasses.replace(filters, doc_ids=doc_ids)
         engine.rank(plan, vector, mode=watch.mode, filters=narrowed, depth=chunks // 3 + 1, parts=among)

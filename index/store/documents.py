@@ -249,6 +249,25 @@ class Documents(Lexical, Sources):
         ).fetchall()
         return np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
 
+    def added_since(self, cursor: float, *, include_internal: bool) -> list[tuple[str, float]]:
+        """(doc_id, added_at) of the documents stored after `cursor`, oldest first."""
+        visible = "" if include_internal else " AND internal = 0"
+        rows = self.conn.execute(
+            f"SELECT doc_id, added_at FROM documents WHERE added_at > ?{visible} ORDER BY added_at", (cursor,)
+        )
+        return [(str(doc_id), float(added_at)) for doc_id, added_at in rows]
+
+    def chunk_count(self, doc_ids: Sequence[str]) -> int:
+        """How many chunks the given documents have together."""
+        total = 0
+        for start in range(0, len(doc_ids), 500):  # SQLite's limit on bound parameters
+            part = list(doc_ids[start : start + 500])
+            marks = ",".join("?" * len(part))
+            total += self.conn.execute(
+                f"SELECT count(*) FROM chunks WHERE doc_id IN ({marks})", part
+            ).fetchone()[0]
+        return total
+
     def chunk_hashes(self) -> tuple[np.ndarray, list[str]]:
         rows = self.conn.execute("SELECT id, text_hash FROM chunks ORDER BY id").fetchall()
         return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]

@@ -77,3 +77,17 @@ class Sources(Database):
             (doc_id,),
         ).fetchall()
         return [Source(r[0], r[1] or None, r[2], r[3], r[4]) for r in rows]
+
+    def path_shared(self, path: str, doc_id: str) -> bool:
+        """Whether a document other than `doc_id` comes from the file at `path` too (an export of several)."""
+        row = self.conn.execute(
+            "SELECT 1 FROM sources WHERE doc_id != ? AND path = ? LIMIT 1", (doc_id, path)
+        ).fetchone()
+        return row is not None
+
+    def path_visibility(self) -> dict[str, bool]:
+        """Every source path -> whether an internal document comes from it."""
+        rows = self.conn.execute(
+            "SELECT s.path, max(d.internal) FROM sources s JOIN documents d ON d.doc_id = s.doc_id GROUP BY s.path"
+        )
+        return {str(path): bool(internal) for path, internal in rows}
