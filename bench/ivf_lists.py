@@ -20,13 +20,12 @@ from typing import Any
 import numpy as np
 
 from bench.ann import sweep
-from bench.common import RESULTS, greve_path, log, machine, normalised, write_json
-from bench.lexical_engines import Paragraphs, real_vectors
+from bench.common import RESULTS, log, machine, normalised, write_json
+from bench.lexical_engines import material
 from bench.national import exact_top10
 from bench.vectors import resample
 from core.settings import Settings
 from index.dense import VectorIndex, ivf_nlist, probes_for, set_threads, wants_quantised
-from index.embed import E5Embedder
 
 FACTORS = (1, 2, 4)  # lists = factor · √n; 4·√n is FAISS's usual starting point
 NPROBES = (16, 32, 64, 128, 256, 512)
@@ -88,14 +87,10 @@ def cheapest(rows: list[dict[str, Any]], recall: float = RECALL) -> dict[str, An
 
 def run(work: Path, sizes: list[int], queries: int, *, partial: Path | None = None) -> dict[str, Any]:
     """The study at every size; with `partial`, the sizes done so far are written there after each one."""
-    greve = greve_path()
-    if greve is None:
+    found = material(work, seed=13)
+    if found is None:
         return {"skipped": "greve_dagsordener.jsonl absent"}
-    paras = Paragraphs(greve)
-    embedder = E5Embedder(threads=1)
-    real = real_vectors(work, embedder)
-    titles = [paras.titles[int(i)] for i in np.random.default_rng(13).permutation(len(paras.titles))]
-    asked = embedder.embed_queries(titles[-queries:])
+    real, asked = found.real, found.embedder.embed_queries(found.titles[-queries:])
     settings = Settings()
     result: dict[str, Any] = {
         "machine_start": machine(),

@@ -20,6 +20,7 @@ import os
 import shutil
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -282,6 +283,29 @@ def real_vectors(work: Path, embedder: E5Embedder) -> np.ndarray:
     return real
 
 
+@dataclass
+class Material:
+    """What the Greve-built benchmarks start from: the paragraphs, the embedder, the demo corpus's real
+    vectors, and the agenda titles in a seeded order (so each benchmark draws queries new to its process)."""
+
+    paras: Paragraphs
+    embedder: E5Embedder
+    real: np.ndarray
+    titles: list[str]
+
+
+def material(work: Path, seed: int) -> Material | None:
+    """The Greve material, or None when the export is absent (greve_path says so)."""
+    greve = greve_path()
+    if greve is None:
+        return None
+    paras = Paragraphs(greve)
+    embedder = E5Embedder(threads=1)
+    real = real_vectors(work, embedder)
+    titles = [paras.titles[int(i)] for i in np.random.default_rng(seed).permutation(len(paras.titles))]
+    return Material(paras, embedder, real, titles)
+
+
 def run(
     work: Path,
     sizes: list[int],
@@ -292,15 +316,10 @@ def run(
     seconds: float = 30,
 ) -> dict[str, Any]:
     """Both engines at every size; at `serve_at` chunks also `broker serve` (HTTP, `clients` for `seconds`)."""
-    greve = greve_path()
-    if greve is None:
-        log("lexical engines: the Greve export is absent; skipped")
+    found = material(work, seed=3)
+    if found is None:
         return {"skipped": "greve_dagsordener.jsonl absent"}
-    paras = Paragraphs(greve)
-    embedder = E5Embedder(threads=1)
-    real = real_vectors(work, embedder)
-    rng = np.random.default_rng(3)
-    titles = [paras.titles[int(i)] for i in rng.permutation(len(paras.titles))]
+    paras, embedder, real, titles = found.paras, found.embedder, found.real, found.titles
     result: dict[str, Any] = {"machine_start": machine(), "paragraphs": len(paras.words), "runs": []}
     for n in sizes:
         data = work / f"lexical-{n}"

@@ -28,7 +28,6 @@ from bench.common import (
     RESULTS,
     Timings,
     broker_serve,
-    greve_path,
     log,
     machine,
     memory,
@@ -36,13 +35,13 @@ from bench.common import (
     timed,
     write_json,
 )
-from bench.lexical_engines import Paragraphs, build, build_vectors, describe, disk_mb, latency, real_vectors
+from bench.lexical_engines import build, build_vectors, describe, disk_mb, latency, material
 from bench.load import run_load
 from bench.vectors import resample
 from broker.search import Engine
 from core.settings import Settings
 from index.dense import VectorIndex, ivf_nlist, set_threads, wants_quantised
-from index.embed import E5Embedder, Embedder, clear_query_cache
+from index.embed import Embedder, clear_query_cache
 from index.generations import commit_generation, current_generation, vectors_path
 from index.store import Store
 from index.vocabulary import STAMP_KEY
@@ -257,13 +256,10 @@ def run(
 ) -> dict[str, Any]:
     """Build n chunks, measure them in-process and behind `broker serve`, with the vectors' recall; `nlist`
     replaces the service's own number of IVF lists (see `vector_file`)."""
-    greve = greve_path()
-    if greve is None:
+    found = material(work, seed=13)
+    if found is None:
         return {"skipped": "greve_dagsordener.jsonl absent"}
-    paras = Paragraphs(greve)
-    embedder = E5Embedder(threads=1)
-    real = real_vectors(work, embedder)
-    titles = [paras.titles[int(i)] for i in np.random.default_rng(13).permutation(len(paras.titles))]
+    paras, embedder, real, titles = found.paras, found.embedder, found.real, found.titles
     data = work / f"national-{n}"
     out: dict[str, Any] = {"chunks": n, "machine_start": machine()}
     log(f"national: building {n:,} chunks (no FTS5 table), load {machine()['load_average']}")
