@@ -22,7 +22,8 @@ class Vectors(Database):
 
     def chunk_vectors(self, embedder: str, dim: int) -> tuple[np.ndarray, np.ndarray]:
         """Every chunk's id and stored vector in id order, read straight into one preallocated array: the
-        vector file is rebuilt from this, and millions of small arrays in a dict cost twice the memory."""
+        vector file is rebuilt from this, and a dict of millions of small arrays took three times the memory
+        (bench/rebuild_read.py)."""
         with self.snapshot() as conn:  # the count and the rows from one committed state
             (n,) = conn.execute("SELECT count(*) FROM chunks").fetchone()
             ids = np.empty(n, dtype=np.int64)
