@@ -346,14 +346,19 @@ def run(
             from bench.national import serving
 
             half = queries // 2
-            used, titles = titles[: 3 * queries], titles[3 * queries :] + titles[: 3 * queries]
+            used, titles = titles[: 4 * queries], titles[4 * queries :] + titles[: 4 * queries]
             log(f"lexical engines: broker serve at {n:,}, load {machine()['load_average']}")
             run_out["http"] = serving(
                 data,
                 {"lexical": used[:half], "hybrid": used[half:queries]},
-                used[queries:],
+                used[2 * queries :],
                 clients=clients,
                 seconds=seconds,
+                pair_with=embedder,
+                paired_queries={
+                    "lexical": used[queries : queries + half],
+                    "hybrid": used[queries + half : 2 * queries],
+                },
             )
         run_out["load_average_end"] = machine()["load_average"]
         result["runs"].append(run_out)

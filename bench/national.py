@@ -21,6 +21,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 import numpy as np
 
 from bench.ann import sweep
@@ -49,6 +50,29 @@ from index.vocabulary import STAMP_KEY
 NPROBES = (8, 16, 32, 64, 128, 256)
 
 
+def paired(engine: Engine, client: httpx.Client, queries: dict[str, list[str]]) -> dict[str, Any]:
+    """Each query in-process (without and with facets, which `/api/search` always counts) and over HTTP, one
+    right after the other, the order turning query by query: all three see the same load and the same warm
+    caches, so the difference is what HTTP adds. Every call embeds its query (none is cached)."""
+    kinds = ("in_process", "in_process_facets", "http")
+    out: dict[str, Any] = {"load_average_start": machine()["load_average"]}
+    for mode, texts in queries.items():
+        timings = {name: Timings() for name in (*kinds, "server_took")}
+        for i, q in enumerate(texts):
+            for kind in kinds[i % 3 :] + kinds[: i % 3]:
+                if kind == "http":
+                    ms, response = timed(client.get, "/api/search", params={"q": q, "mode": mode, "k": 10})
+                    response.raise_for_status()
+                    timings["server_took"].add(float(response.json()["took_ms"]))
+                else:
+                    clear_query_cache(engine.embedder)
+                    ms, _ = timed(engine.search, q, k=10, mode=mode, facets=kind == "in_process_facets")
+                timings[kind].add(ms)
+        out[mode] = {name: t.summary() for name, t in timings.items()}
+    out["load_average_end"] = machine()["load_average"]
+    return out
+
+
 def serving(
     data_dir: Path,
     one_client: dict[str, list[str]],
@@ -56,9 +80,12 @@ def serving(
     *,
     clients: int = 16,
     seconds: float = 30.0,
+    pair_with: Embedder | None = None,
+    paired_queries: dict[str, list[str]] | None = None,
 ) -> dict[str, Any]:
     """`broker serve` on a free loopback port: start-up, the first search, one client per mode (each query new
-    to the server), then `clients` concurrent searching clients for `seconds`, and the server's memory."""
+    to the server), then `clients` concurrent searching clients for `seconds`, and the server's memory. With
+    `pair_with` (an embedder), also `paired_queries` in this process and over HTTP, query by query (`paired`)."""
     out: dict[str, Any] = {"load_average_start": machine()["load_average"]}
     with broker_serve(data_dir, client_timeout=300, ready_timeout_s=900, poll_s=0.1) as served:
         client, pid = served.client, served.process.pid
@@ -76,6 +103,13 @@ def serving(
                 timings.add(ms)
             out[mode] = timings.summary()
         out["after_one_client"] = memory(pid)
+        if pair_with is not None and paired_queries:
+            engine = Engine(Settings(data_dir=data_dir), embedder=pair_with)
+            try:
+                engine.search("kvalitetsstandard for hjemmepleje", k=10, mode="hybrid")  # loads the index
+                out["paired"] = paired(engine, client, paired_queries)
+            finally:
+                engine.close()
         if clients:
             log(f"serving: {clients} clients for {seconds:.0f} s, load {machine()['load_average']}")
             url = str(client.base_url).rstrip("/")

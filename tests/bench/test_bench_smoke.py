@@ -118,14 +118,17 @@ def quality(ingested: dict[str, Any], work: Path, e5: Embedder) -> dict[str, Any
 
 
 @pytest.fixture(scope="module")
-def served(run: dict[str, Any], work: Path) -> dict[str, Any]:
-    """`broker serve` over the synthetic index: one client per mode, then two at once for a second."""
+def served(run: dict[str, Any], work: Path, e5: Embedder) -> dict[str, Any]:
+    """`broker serve` over the synthetic index: one client per mode, the same queries in-process and over HTTP
+    in turn, then two clients at once for a second."""
     result = national.serving(
         work / "scale",
         {"lexical": SETS["lexical"], "hybrid": SETS["hybrid"]},
         SETS["dense"],
         clients=2,
         seconds=1,
+        pair_with=e5,
+        paired_queries={"lexical": SETS["dense"], "hybrid": SETS["lexical"] + SETS["hybrid"]},
     )
     in_process = {mode: run["in_process"][mode]["uncached"] for mode in ("lexical", "hybrid")}
     write_json("national", {"chunks": SCALE_SIZE, "in_process": in_process, "http": result}, work / "results")
@@ -306,6 +309,17 @@ def test_the_baseline_scores_every_system_on_the_same_queries_and_chunks(
         assert scores["recall@10"] in (0.0, 1.0)
         assert (scores["recall@10"] == 1.0) == (scores["mrr@10"] > 0) == (scores["ndcg@10"] > 0)
         assert scores["p50_ms"] <= scores["p95_ms"]
+
+
+def test_paired_serving_times_every_query_in_process_with_and_without_facets_and_over_http(
+    served: dict[str, Any],
+) -> None:
+    for mode, n in (("lexical", 2), ("hybrid", 4)):
+        timings = served["paired"][mode]
+        assert set(timings) == {"in_process", "in_process_facets", "http", "server_took"}
+        for summary in timings.values():
+            ordered(summary, n)
+        assert timings["server_took"]["p50_ms"] <= timings["http"]["p50_ms"]  # the server's part of each call
 
 
 def test_concurrent_clients_against_broker_serve_get_answers_and_no_errors(served: dict[str, Any]) -> None:
