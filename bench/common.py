@@ -28,6 +28,9 @@ CACHE = REPO / "bench" / ".cache"
 GREVE = Path(os.environ.get("BENCH_GREVE") or REPO.parent / "shared" / "data" / "greve_dagsordener.jsonl")
 CORPUS = REPO / "corpus"
 QUERIES = CORPUS / "queries.jsonl"
+# The embedder's threads in the service as measured (docs/benchmarks.md, "Embedder threads when serving"):
+# `bench.run` sets it for the latency stages, and `broker_serve` starts the server with it unless told otherwise.
+SERVING_THREADS = "1"
 
 
 def log(message: str) -> None:
@@ -150,6 +153,7 @@ def broker_serve(
     port = free_port()
     broker = Path(sys.executable).with_name("broker")
     env = {**os.environ, "BROKER_DATA": str(data_dir)}
+    env.setdefault("BROKER_THREADS", SERVING_THREADS)  # as recommended for serving, also when run on its own
     command = [str(broker), "serve", "--data", str(data_dir), "--host", "127.0.0.1", "--port", str(port)]
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:

@@ -20,12 +20,11 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
-from bench.common import REPO, RESULTS, log, machine, write_json
+from bench.common import REPO, RESULTS, SERVING_THREADS, log, machine, write_json
 
 STAGES = ("ingest", "baseline", "reindex", "scale", "lexical", "national", "lists", "quality", "threads")
 FULL_SCALES = (10_000, 100_000, 1_000_000)
 QUICK_SCALES = (10_000,)
-SERVING_THREADS = "1"  # the embedder's threads in the service measured by the latency stage (see threads)
 
 
 def _embedder(threads: int | None = None) -> Any:
