@@ -267,7 +267,3 @@ class Documents(Lexical, Sources):
                 f"SELECT count(*) FROM chunks WHERE doc_id IN ({marks})", part
             ).fetchone()[0]
         return total
-
-    def chunk_hashes(self) -> tuple[np.ndarray, list[str]]:
-        rows = self.conn.execute("SELECT id, text_hash FROM chunks ORDER BY id").fetchall()
-        return np.array([r[0] for r in rows], dtype=np.int64), [r[1] for r in rows]

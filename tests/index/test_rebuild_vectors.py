@@ -26,11 +26,18 @@ def embedder_of(store: Store) -> str:
     return store.get_meta("embedder_id") or ""
 
 
+def ids_and_keys(store: Store) -> tuple[list[int], list[str]]:
+    """Every chunk id in order, and each chunk's text hash."""
+    ids = sorted(store.chunk_ids().tolist())
+    hashes = store.text_hashes_of(ids)
+    return ids, [hashes[i] for i in ids]
+
+
 def test_every_chunk_comes_with_its_own_stored_vector_in_id_order(store: Store) -> None:
-    ids, keys = store.chunk_hashes()
+    ids, keys = ids_and_keys(store)
     dim = int(store.get_meta("embedder_dim") or 0)
     found_ids, vectors = store.chunk_vectors(embedder_of(store), dim)
-    assert found_ids.tolist() == ids.tolist()
+    assert found_ids.tolist() == ids
     stored = store.get_vectors(embedder_of(store), keys, dim)
     assert vectors.shape == (len(ids), dim) and vectors.dtype == np.float32
     for row, key in enumerate(keys):
@@ -56,8 +63,8 @@ def test_a_missing_vector_file_is_rebuilt_from_the_store(
     settings, _ = private_index
     vectors_path(settings.data_dir, current_generation(store)).unlink()
     dim = int(store.get_meta("embedder_dim") or 0)
-    assert sorted(load_current(store, settings.data_dir, dim, settings).ids().tolist()) == sorted(
-        store.chunk_hashes()[0].tolist()
+    assert (
+        sorted(load_current(store, settings.data_dir, dim, settings).ids().tolist()) == ids_and_keys(store)[0]
     )
 
 
@@ -66,7 +73,7 @@ def test_a_chunk_without_a_whole_stored_vector_stops_the_rebuild_with_a_danish_e
     store: Store, private_index: tuple[Settings, Path], damage: str
 ) -> None:
     settings, _ = private_index
-    _, keys = store.chunk_hashes()
+    _, keys = ids_and_keys(store)
     with store.write() as conn:
         if damage == "delete":
             conn.execute("DELETE FROM vectors WHERE text_hash = ?", (keys[0],))
