@@ -46,10 +46,10 @@ def study(
     truth = exact_top10(vectors, normalised(queries))
     out: dict[str, Any] = {"n": n, "queries": len(queries), "quantised": quantised, "indexes": []}
     indexes = []
+    set_threads(os.cpu_count())  # training and adding use every core, as a re-index does
     for factor in factors:
         nlist = max(1, min(int(factor * math.sqrt(n)), n))
         began = time.perf_counter()
-        set_threads(os.cpu_count())  # training and adding use every core, as a re-index does
         index = VectorIndex.create(vectors.shape[1], "ivf", nlist=nlist, quantised=quantised)
         index.add(ids, vectors)
         build_s = round(time.perf_counter() - began, 1)
