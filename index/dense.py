@@ -159,7 +159,7 @@ class VectorIndex:
         return self.kind != "ivf" or isinstance(self._index, faiss.IndexIVF)
 
     def _probes(self) -> int:
-        """Lists a search of this trained IVF index probes: its own nprobe, else the share for its lists."""
+        """Lists a search of this trained IVF index probes: its own nprobe, else `probes_for` its lists."""
         nlist = int(self._index.nlist)
         return max(1, min(self.nprobe or probes_for(nlist), nlist))
 
@@ -178,9 +178,8 @@ class VectorIndex:
         ivf.cp.max_points_per_centroid = _IVF_TRAIN_POINTS_PER_LIST
         ivf.cp.min_points_per_centroid = 1
         ivf.train(vectors)  # the Python wrapper keeps the quantizer alive with the index
-        self.nprobe = min(self.nprobe or probes_for(nlist), nlist)
-        ivf.nprobe = self.nprobe
         self._index = ivf
+        self.nprobe = ivf.nprobe = self._probes()
 
     # ----------------------------------------------------------------- changes
 
