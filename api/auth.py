@@ -35,7 +35,7 @@ def keyring(request: Request) -> KeyRing:
     return ring
 
 
-def reader(
+async def reader(
     request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
     _header: Annotated[str | None, Security(api_key_header)] = None,
@@ -44,7 +44,7 @@ def reader(
     return keyring(request).authorize(presented_key(request.headers))
 
 
-def admin(
+async def admin(
     request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
     _header: Annotated[str | None, Security(api_key_header)] = None,
@@ -53,7 +53,7 @@ def admin(
     return keyring(request).authorize(presented_key(request.headers), admin=True)
 
 
-def admin_reader(
+async def admin_reader(
     request: Request,
     _bearer: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)] = None,
     _header: Annotated[str | None, Security(api_key_header)] = None,

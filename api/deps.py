@@ -13,17 +13,17 @@ from core.types import SearchFilters
 from language.filters import filters_from_input
 
 
-def get_engine(request: Request) -> Engine:
+async def get_engine(request: Request) -> Engine:
     engine: Engine = request.app.state.engine
     return engine
 
 
-def get_answerer(request: Request) -> Answerer:
+async def get_answerer(request: Request) -> Answerer:
     answerer: Answerer = request.app.state.answerer
     return answerer
 
 
-def get_filters(
+async def get_filters(
     caller: Reader,
     kommune: Annotated[
         list[str] | None, Query(description="Kun disse kommuner.", examples=["Hjørring"])

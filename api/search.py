@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
@@ -50,12 +51,16 @@ def search(
     Et tal er det antal dokumenter, et klik på værdien giver: med et af disse filtre viser resultaterne kun
     de tætte træf (findes ingen, de nærmeste). `matched` er antallet af tætte træf med alle filtrene."""
     result = engine.search(q, k=k, mode=mode, filters=filters, collapse=collapse, facets=True)
-    return result_dict(result, source_paths(engine), admin=caller.is_admin)
+    return result_dict(
+        result, source_paths(engine, [hit.source for hit in result.results]), admin=caller.is_admin
+    )
 
 
-def source_paths(engine: Engine) -> SourcePaths:
-    """Shows hits' files by source name and path inside it (the server's paths are for admin only)."""
-    return SourcePaths(engine.store.registered_sources(), engine.store.web_links())
+def source_paths(engine: Engine, sources: Iterable[str]) -> SourcePaths:
+    """Shows the files of hits from `sources` (their server paths) by source name and path inside it; the
+    server's paths are for admin only. Only these hits' web pages are read: an index may hold many."""
+    pages = {source.partition("#")[0] for source in sources}
+    return SourcePaths(engine.store.registered_sources(), engine.store.web_links(pages))
 
 
 class AskRequest(BaseModel):
@@ -121,7 +126,7 @@ def compare(
 ) -> dict[str, Any]:
     """For hver kommune dens bedste tekststykker om emnet, i kolonner."""
     result = compare_practice(engine, q, kommune, k=k, mode=mode, include_internal=caller.sees_internal)
-    paths = source_paths(engine)
+    paths = source_paths(engine, (hit["source"] for column in result["columns"] for hit in column["results"]))
     for column in result["columns"]:
         column["results"] = paths.hits(column["results"], admin=caller.is_admin)
     return result

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 SCHEMA = """
@@ -87,13 +88,21 @@ def forget(conn: sqlite3.Connection, source: str) -> None:
         conn.execute("DELETE FROM web_pages WHERE source = ?", (source,))
 
 
-def links(conn: sqlite3.Connection) -> dict[str, tuple[str, str, float]]:
-    """{stored copy's path: (URL, kind, fetched_at)} of every harvested page; read-only, {} before any."""
+def links(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[str, tuple[str, str, float]]:
+    """{stored copy's path: (URL, kind, fetched_at)} of every harvested page, or of those stored at `paths`
+    (a search's hits: a national index may hold many pages); read-only, {} before any."""
     if not _exists(conn):
         return {}
-    return {
-        r[0]: (r[1], r[2], r[3]) for r in conn.execute("SELECT path, url, kind, fetched_at FROM web_pages")
-    }
+    query = "SELECT path, url, kind, fetched_at FROM web_pages"
+    if paths is None:
+        return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(query)}
+    wanted = list(dict.fromkeys(paths))
+    found: dict[str, tuple[str, str, float]] = {}
+    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
+        part = wanted[start : start + 500]
+        rows = conn.execute(f"{query} WHERE path IN ({','.join('?' * len(part))})", part)
+        found.update({r[0]: (r[1], r[2], r[3]) for r in rows})
+    return found
 
 
 def set_municipality_under(conn: sqlite3.Connection, root: str, municipality: str, region: str | None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,9 +68,10 @@ class Sources(Database):
         self.conn.execute("DELETE FROM registered_sources WHERE name = ?", (name,))
         return str(row[0])
 
-    def web_links(self) -> dict[str, tuple[str, str, float]]:
-        """Stored copy's path -> (URL, kind, fetch time) of every harvested web page (see index/web_state.py)."""
-        return web_state.links(self.conn)
+    def web_links(self, paths: Iterable[str] | None = None) -> dict[str, tuple[str, str, float]]:
+        """Stored copy's path -> (URL, kind, fetch time) of every harvested web page, or of those stored at
+        `paths` (see index/web_state.py)."""
+        return web_state.links(self.conn, paths)
 
     def sources_of(self, doc_id: str) -> list[Source]:
         rows = self.conn.execute(

@@ -75,6 +75,13 @@ def test_a_web_source_through_four_weekly_runs(indexed: Settings, site: Site, e5
     assert (docs[DOCX]["doc_type"], docs[DOCX]["year"]) == ("indsatskatalog", 2022)
     assert docs["/born-og-familie/forebyggelse"]["doc_type"] == "strategi"
     assert consistent(settings) == []
+    store = Store(settings.db_path)
+    try:  # a search reads the links of its hits' pages only
+        every = store.web_links()
+        one = next(iter(every))
+        assert store.web_links([one, one, "/ingen/side"]) == {one: every[one]}
+    finally:
+        store.close()
 
     engine = Engine(settings, embedder=e5)
     try:
