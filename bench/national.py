@@ -106,7 +106,7 @@ def serving(
         if pair_with is not None and paired_queries:
             engine = Engine(Settings(data_dir=data_dir), embedder=pair_with)
             try:
-                engine.search("kvalitetsstandard for hjemmepleje", k=10, mode="hybrid")  # loads the index
+                engine.preload()  # all that `broker serve` loads before it is ready, the chunks' documents too
                 out["paired"] = paired(engine, client, paired_queries)
             finally:
                 engine.close()

@@ -5,11 +5,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 
 import numpy as np
 
 from broker.search.facets import (
+    Described,
     count_facets,
     facet_candidates,
     has_facet_filters,
@@ -36,7 +37,7 @@ from index.embedder_record import refuse_other_embedder
 from index.fts import match_expression
 from index.lexical import LexicalIndex, build_query
 from index.lexicon import FTS_COLUMNS
-from index.store import ChunkRow, Store
+from index.store import Store
 from language.spelling import suggest
 
 MODES = ("hybrid", "dense", "lexical")
@@ -136,7 +137,7 @@ class Engine:
                 ranked = []
             if collapse:
                 ranked = self._best_per_document(ranked)
-            found: tuple[dict[int, ChunkRow], list[Ranked]] | None = None
+            found: tuple[Mapping[int, Described], list[Ranked]] | None = None
             if facets:  # nothing relevant: every facet is empty, as the results are
                 found = (
                     self._facets(plan, query_vector, mode, filters, k, collapse, retrieved, ranked)
@@ -349,7 +350,7 @@ class Engine:
         collapse: bool,
         retrieved: dict[str, list[Ranked]],
         ranked: list[Ranked],
-    ) -> tuple[dict[int, ChunkRow], list[Ranked]]:
+    ) -> tuple[Mapping[int, Described], list[Ranked]]:
         """The close matches facets count, and the ranking narrowed to them; call inside a snapshot.
 
         "Close" is measured against the best match without the facet filters, so a filter only takes
@@ -372,15 +373,25 @@ class Engine:
             pool_ids = [*facet_candidates(base, self.settings), *(r.chunk_id for r in unfiltered[:k])]
         else:
             pool_ids = [*facet_candidates(retrieved, self.settings), *(r.chunk_id for r in ranked[:k])]
-        pool = self.store.chunk_rows(dict.fromkeys(pool_ids))
+        pool = self._documents(dict.fromkeys(pool_ids))
         if not has_facet_filters(filters):
             return pool, ranked
         assert filters is not None
         close = count_facets(pool.values(), filters).matched
         if not close:
             return pool, ranked
-        doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
+        doc_of = self._doc_ids_of(r.chunk_id for r in ranked)
         return pool, [r for r in ranked if doc_of.get(r.chunk_id) in close]
+
+    def _documents(self, chunk_ids: Iterable[int]) -> Mapping[int, Described]:
+        """Each chunk's document fields: from memory once the index state is preloaded (`Loaded.doc_table`),
+        else from the store; call inside a snapshot."""
+        table = self.loaded.doc_table()
+        return table.rows(chunk_ids) if table is not None else self.store.chunk_rows(chunk_ids)
+
+    def _doc_ids_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        table = self.loaded.doc_table()
+        return table.doc_ids_of(chunk_ids) if table is not None else self.store.doc_ids_of(chunk_ids)
 
     def _marking(self, analysis: QueryAnalysis, *, include_internal: bool) -> Marking:
         """What a snippet leaves unmarked for this query (see index.fts.highlight_terms); inside a snapshot.
@@ -397,7 +408,7 @@ class Engine:
         return Marking(common, as_typed)
 
     def _best_per_document(self, ranked: list[Ranked]) -> list[Ranked]:
-        doc_of = self.store.doc_ids_of(r.chunk_id for r in ranked)
+        doc_of = self._doc_ids_of(r.chunk_id for r in ranked)
         seen: set[str] = set()
         best: list[Ranked] = []
         for r in ranked:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -227,6 +227,15 @@ class Documents(Lexical, Sources):
             )
             for r in rows
         }
+
+    def chunk_ids_by_document(self) -> Iterator[tuple[str, str]]:
+        """(doc_id, its chunk ids joined by commas) of every document with chunks: one row per document, as
+        millions of (chunk, document) rows take seconds to build in Python."""
+        yield from self.conn.execute("SELECT doc_id, group_concat(id) FROM chunks GROUP BY doc_id")
+
+    def facet_fields(self) -> Iterator[tuple[str, str, str | None, str, int | None]]:
+        """(doc_id, municipality, region, doc_type, year) of every document."""
+        yield from self.conn.execute("SELECT doc_id, municipality, region, doc_type, year FROM documents")
 
     def doc_ids_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
         return self._chunk_column(chunk_ids, "doc_id")

@@ -1,0 +1,113 @@
+"""Each chunk's document and each document's facet fields, held in memory so facets read no rows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from index.store import Store
+
+_NO_YEAR = 0
+
+
+@dataclass(frozen=True)
+class DocFields:
+    """What facets count of a document (broker.search.facets.Described)."""
+
+    doc_id: str
+    municipality: str
+    region: str | None
+    doc_type: str
+    year: int | None
+
+
+class DocTable:
+    """Chunk id -> document and its facet fields, for one state of the index.
+
+    Chunks change only in the write transaction that commits a new vector or lexical generation, and a
+    document's municipality or region only where its lexical index is rebuilt with it (broker/web_sources.py),
+    so a table is exact for the index state it was read in (`key`: see `Loaded`). Columns of numbers, not an
+    object per chunk or per document: at 3M chunks the chunk columns take 36 MB, and chunk ids may have gaps."""
+
+    def __init__(
+        self,
+        key: tuple[object, ...],
+        chunks: tuple[np.ndarray, np.ndarray],
+        doc_ids: list[str],
+        fields: tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray],
+        values: list[str | None],
+    ) -> None:
+        self.key = key
+        self._ids, self._docs = chunks  # sorted chunk ids; each one's document (an index into doc_ids)
+        self._doc_ids = doc_ids
+        # Per document: municipality, region and type as indexes into `values`, and the year (0: none).
+        self._municipality, self._region, self._type, self._year = fields
+        self._values = values
+
+    @classmethod
+    def read(cls, store: Store, key: tuple[object, ...]) -> DocTable:
+        """Read the table from the store; call inside the snapshot that `key` was taken in."""
+        values: dict[str | None, int] = {}
+        described = {
+            doc_id: (
+                values.setdefault(municipality, len(values)),
+                values.setdefault(region, len(values)),
+                values.setdefault(doc_type, len(values)),
+                year if year is not None else _NO_YEAR,
+            )
+            for doc_id, municipality, region, doc_type, year in store.facet_fields()
+        }
+        doc_ids: list[str] = []
+        joined: list[str] = []
+        counts: list[int] = []
+        for doc_id, of_doc in store.chunk_ids_by_document():
+            doc_ids.append(doc_id)
+            joined.append(of_doc)
+            counts.append(of_doc.count(",") + 1)
+        ids = np.array(",".join(joined).split(",") if joined else [], dtype=np.int64)
+        docs = np.repeat(np.arange(len(doc_ids), dtype=np.int32), counts)
+        order = np.argsort(ids, kind="stable")
+        columns = np.array([described[d] for d in doc_ids], dtype=np.int32).reshape(-1, 4)
+        fields = (columns[:, 0].copy(), columns[:, 1].copy(), columns[:, 2].copy(), columns[:, 3].copy())
+        return cls(key, (ids[order], docs[order]), doc_ids, fields, list(values))
+
+    def __len__(self) -> int:
+        return len(self._ids)
+
+    def _documents(self, chunk_ids: Iterable[int]) -> tuple[list[int], np.ndarray]:
+        """The chunks the table knows, and each one's document; others are left out, as the store does."""
+        wanted = np.fromiter(chunk_ids, dtype=np.int64)
+        if len(wanted) == 0 or len(self._ids) == 0:
+            return [], np.zeros(0, dtype=np.int32)
+        at = np.minimum(np.searchsorted(self._ids, wanted), len(self._ids) - 1)
+        known = self._ids[at] == wanted
+        return wanted[known].tolist(), self._docs[at[known]]
+
+    def rows(self, chunk_ids: Iterable[int]) -> dict[int, DocFields]:
+        """The document fields of each chunk the table knows."""
+        found, docs = self._documents(chunk_ids)
+        values, doc_ids = self._values, self._doc_ids
+        columns = zip(
+            docs.tolist(),
+            self._municipality[docs].tolist(),
+            self._region[docs].tolist(),
+            self._type[docs].tolist(),
+            self._year[docs].tolist(),
+            strict=True,
+        )
+        return {
+            chunk_id: DocFields(
+                doc_ids[doc],
+                values[municipality] or "",
+                values[region],
+                values[doc_type] or "",
+                year if year != _NO_YEAR else None,
+            )
+            for chunk_id, (doc, municipality, region, doc_type, year) in zip(found, columns, strict=True)
+        }
+
+    def doc_ids_of(self, chunk_ids: Iterable[int]) -> dict[int, str]:
+        found, docs = self._documents(chunk_ids)
+        return {chunk_id: self._doc_ids[doc] for chunk_id, doc in zip(found, docs.tolist(), strict=True)}
