@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from language.analysis import analyze_query, normalize, scan
+from language.analysis import analyze_query, normalize, scan_matching
 
 MAX_QUERY_TERMS = 64  # distinct terms sent to FTS5; a pasted page of text is cut here
 _MAX_COPIES = 4  # per-term weights are expressed by repeating the term, at most this many times
@@ -172,14 +172,14 @@ def highlight_terms(
     max_chars = max(1, max_chars)
     words = query if isinstance(query, QueryWords) else QueryWords.of(query)
     wanted = _query_terms(words, common, as_typed)
-    matches: list[tuple[int, int, frozenset[str]]] = []
-    if wanted.terms:
-        for start, end, terms in scan(text):
-            hit = wanted.terms.intersection(terms)
-            if hit:
-                hit -= wanted.plain if _DANISH_LETTERS.intersection(text[start:end]) else wanted.danish
-            if hit:
-                matches.append((start, end, frozenset(hit)))
+
+    def match(token: str, terms: tuple[str, ...]) -> frozenset[str]:
+        hit = wanted.terms.intersection(terms)
+        if hit:
+            hit -= wanted.plain if _DANISH_LETTERS.intersection(token) else wanted.danish
+        return frozenset(hit)
+
+    matches = scan_matching(text, match) if wanted.terms else []
 
     # The window of matches that fits in max_chars with the most distinct query terms, then most matches.
     best = (0, 0, -1, -1)  # (distinct, count, first index, last index)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import threading
 import unicodedata
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import lru_cache
 from importlib import resources
 
@@ -216,6 +216,31 @@ def scan(text: str, *, query: bool = False) -> Iterator[tuple[int, int, tuple[st
         else:
             terms, last_para, para_end = _ref_terms_of(m, last_para, para_end)
             yield m.start(), m.end(), terms
+
+
+def scan_matching(
+    text: str, match: Callable[[str, tuple[str, ...]], frozenset[str]]
+) -> list[tuple[int, int, frozenset[str]]]:
+    """(start, end, what `match(token, terms)` gave) for each token of the text, as `scan` yields them, where
+    that is not empty. `match` is asked once per distinct word: a text repeats its words, and a snippet wants
+    the few that match the query."""
+    text = normalize(text)
+    out: list[tuple[int, int, frozenset[str]]] = []
+    if _REF_HINT_RE.search(text):  # a reference's terms depend on the one before it: every token is asked
+        for start, end, terms in scan(text):
+            found = match(text[start:end], terms)
+            if found:
+                out.append((start, end, found))
+        return out
+    seen: dict[str, frozenset[str]] = {}
+    for m in _WORD_RE.finditer(text):  # the plain-word path, as in `analyze`
+        word = m.group()
+        known = seen.get(word)
+        if known is None:
+            known = seen[word] = match(word, _word_terms(word))
+        if known:
+            out.append((m.start(), m.end(), known))
+    return out
 
 
 def normalize(text: str) -> str:

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from language.analysis import analyze, analyze_query, scan, stopwords
+from language.analysis import analyze, analyze_query, scan, scan_matching, stopwords
 from language.folding import fold
 
 TERM = re.compile(r"[a-z0-9]+")
@@ -177,3 +177,19 @@ def test_fast_path_and_full_scan_agree(parts: list[str]) -> None:
     assert analyze(text) == [t for _s, _e, terms in scan(text) for t in terms]
     plain = "Familiebehandling i hjemmet 2019 " + text.replace("§", "").replace("stk", "").replace("nr", "")
     assert analyze(plain) == [t for _s, _e, terms in scan(plain) for t in terms]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["§", "52", "stk.", "2", "nr", "børn", "Born", "børn-og-unge", "og", "."]),
+        max_size=25,
+    )
+)
+def test_scan_matching_gives_the_tokens_scan_gives_that_match(parts: list[str]) -> None:
+    def match(token: str, terms: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(t for t in terms if t.startswith(("p52", "born")) and token != "Born")
+
+    for text in (" ".join(parts), " ".join(p for p in parts if p not in ("§", "stk.", "nr"))):
+        expected = [(s, e, match(text[s:e], terms)) for s, e, terms in scan(text)]
+        assert scan_matching(text, match) == [m for m in expected if m[2]]
