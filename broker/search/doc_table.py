@@ -50,27 +50,27 @@ class DocTable:
     def read(cls, store: Store, key: tuple[object, ...]) -> DocTable:
         """Read the table from the store; call inside the snapshot that `key` was taken in."""
         values: dict[str | None, int] = {}
-        described = {
-            doc_id: (
-                values.setdefault(municipality, len(values)),
-                values.setdefault(region, len(values)),
-                values.setdefault(doc_type, len(values)),
-                year if year is not None else _NO_YEAR,
-            )
-            for doc_id, municipality, region, doc_type, year in store.facet_fields()
-        }
-        doc_ids: list[str] = []
-        joined: list[str] = []
-        counts: list[int] = []
-        for doc_id, of_doc in store.chunk_ids_by_document():
-            doc_ids.append(doc_id)
-            joined.append(of_doc)
-            counts.append(of_doc.count(",") + 1)
-        ids = np.array(",".join(joined).split(",") if joined else [], dtype=np.int64)
-        docs = np.repeat(np.arange(len(doc_ids), dtype=np.int32), counts)
+
+        def coded(column: Iterable[str | None]) -> np.ndarray:
+            return np.array([values.setdefault(v, len(values)) for v in column], dtype=np.int32)
+
+        # Whole columns at a time: a national index has hundreds of thousands of documents.
+        described = list(store.facet_fields())
+        doc_ids = [row[0] for row in described]
+        fields = (
+            coded(row[1] for row in described),
+            coded(row[2] for row in described),
+            coded(row[3] for row in described),
+            np.array([_NO_YEAR if row[4] is None else row[4] for row in described], dtype=np.int32),
+        )
+        position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
+        grouped = list(store.chunk_ids_by_document())
+        owners = np.array([position[doc_id] for doc_id, _ in grouped], dtype=np.int32)
+        counts = [joined.count(",") + 1 for _, joined in grouped]
+        text = ",".join(joined for _, joined in grouped)
+        ids = np.array(text.split(",") if text else [], dtype=np.int64)
+        docs = np.repeat(owners, counts)
         order = np.argsort(ids, kind="stable")
-        columns = np.array([described[d] for d in doc_ids], dtype=np.int32).reshape(-1, 4)
-        fields = (columns[:, 0].copy(), columns[:, 1].copy(), columns[:, 2].copy(), columns[:, 3].copy())
         return cls(key, (ids[order], docs[order]), doc_ids, fields, list(values))
 
     def __len__(self) -> int:
