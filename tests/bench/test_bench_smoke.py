@@ -15,8 +15,19 @@ from typing import Any
 import numpy as np
 import pytest
 
-from bench import ann, baseline, ingest_bench, ivf_lists, latency, national, rebuild_read, report, scale
-from bench.common import read_json, write_json
+from bench import (
+    ann,
+    baseline,
+    ingest_bench,
+    ivf_lists,
+    latency,
+    national,
+    rebuild_read,
+    report,
+    scale,
+    versus,
+)
+from bench.common import REPO, read_json, write_json
 from bench.quality import per_kind
 from bench.vectors import stored_vectors
 from broker.evaluate import evaluate, load_queries
@@ -320,6 +331,19 @@ def test_paired_serving_times_every_query_in_process_with_and_without_facets_and
         for summary in timings.values():
             ordered(summary, n)
         assert timings["server_took"]["p50_ms"] <= timings["http"]["p50_ms"]  # the server's part of each call
+
+
+def test_versus_times_both_checkouts_in_every_case_on_the_same_queries(
+    ingested: dict[str, Any], work: Path
+) -> None:
+    queries = (SETS["lexical"] + SETS["hybrid"]) * 3  # twelve: ten to warm up, two timed
+    result = versus.run(REPO, work / "ingest", [queries])  # this checkout as its own baseline
+    assert [(c["mode"], c["facets"], c["checkout"]) for c in result["cases"]] == [
+        (mode, facets, name) for mode, facets in versus.CASES for name in ("base", "this")
+    ]
+    for case in result["cases"]:
+        ordered({key: case[key] for key in SUMMARY_KEYS}, len(queries) - versus.WARM_UP)
+    assert len(result["loads"]) == 2 * len(versus.CASES)
 
 
 def test_concurrent_clients_against_broker_serve_get_answers_and_no_errors(served: dict[str, Any]) -> None:
