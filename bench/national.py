@@ -2,6 +2,7 @@
 recall of the vector index it builds; and the serving measurements (HTTP, 16 clients) of any index.
 
     python -m bench.national [--chunks 3000000] [--queries 100] [--work DIR]
+    python -m bench.national --serve DATA [--queries 100] [--seed 5]   # serving only, an existing index
 
 The index is built as `bench.lexical_engines` builds its own (real Greve text, resampled real vectors), but
 without the FTS5 baseline table, which at this size answers in seconds (see the 1M rows). Results go to
@@ -335,6 +336,33 @@ def run(
     return out
 
 
+def serve_existing(data: Path, queries: int, seed: int, args: argparse.Namespace) -> dict[str, Any]:
+    """`serving` of an index built before (by `bench.lexical_engines` or this module), on agenda titles of
+    its own seed: one client per mode, the paired queries, then the concurrent clients."""
+    from bench.common import greve_path
+    from bench.lexical_engines import Paragraphs
+    from index.embed import E5Embedder
+
+    greve = greve_path()
+    if greve is None:
+        return {"skipped": "greve_dagsordener.jsonl absent"}
+    titles = Paragraphs(greve).titles
+    chosen = [titles[int(i)] for i in np.random.default_rng(seed).permutation(len(titles))[: 5 * queries]]
+    half = queries // 2
+    return {"data": str(data), "seed": seed} | serving(
+        data,
+        {"lexical": chosen[:half], "hybrid": chosen[half:queries]},
+        chosen[3 * queries :],
+        clients=args.clients,
+        seconds=args.seconds,
+        pair_with=E5Embedder(threads=1),
+        paired_queries={
+            "lexical": chosen[queries : 2 * queries],
+            "hybrid": chosen[2 * queries : 3 * queries],
+        },
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=3_000_000)
@@ -346,8 +374,13 @@ def main() -> None:
     parser.add_argument(
         "--nlist", type=int, help="IVF lists instead of the service's own choice (see vector_file)"
     )
+    parser.add_argument("--serve", type=Path, help="only the serving measurements, of this data directory")
+    parser.add_argument("--seed", type=int, default=5, help="with --serve: which agenda titles to search")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    if args.serve is not None:
+        write_json("national-serve", serve_existing(args.serve, args.queries, args.seed, args), RESULTS)
+        return
     if args.vectors_only:
         real = np.load(args.work / f"national-{args.chunks}-real.npy")
         queries = np.load(args.work / f"national-{args.chunks}-queries.npy")
