@@ -1,6 +1,6 @@
 """FTS5 (the previous lexical engine) against Tantivy on the same indexes, side by side in one run.
 
-    python -m bench.lexical_engines [--sizes 100000,1000000] [--queries 100] [--work DIR]
+    python -m bench.lexical_engines [--sizes 100000,1000000] [--queries 100] [--work DIR] [--keep]
 
 Chunks are built from real Greve agenda text (../shared/data/greve_dagsordener.jsonl; the stage is skipped
 with a message when it is absent): each chunk is three random 40-word windows of different real paragraphs,
@@ -314,8 +314,10 @@ def run(
     serve_at: int | None = None,
     clients: int = 16,
     seconds: float = 30,
+    keep: bool = False,
 ) -> dict[str, Any]:
-    """Both engines at every size; at `serve_at` chunks also `broker serve` (HTTP, `clients` for `seconds`)."""
+    """Both engines at every size; at `serve_at` chunks also `broker serve` (HTTP, `clients` for `seconds`).
+    With `keep`, each size's data directory stays in `work` (for `bench.versus`, `bench.national --serve`)."""
     found = material(work, seed=3)
     if found is None:
         return {"skipped": "greve_dagsordener.jsonl absent"}
@@ -362,7 +364,8 @@ def run(
             )
         run_out["load_average_end"] = machine()["load_average"]
         result["runs"].append(run_out)
-        shutil.rmtree(data)
+        if not keep:
+            shutil.rmtree(data)
         log(json.dumps(run_out))
     result["machine_end"] = machine()
     return result
@@ -376,10 +379,12 @@ def main() -> None:
         "--serve-at", type=int, default=1_000_000, help="also measure broker serve at this size"
     )
     parser.add_argument("--work", type=Path, default=RESULTS / "tmp")
+    parser.add_argument("--keep", action="store_true", help="keep each size's data directory in --work")
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
     sizes = [int(s) for s in args.sizes.split(",") if s]
-    write_json("lexical_engines", run(args.work, sizes, args.queries, serve_at=args.serve_at), RESULTS)
+    result = run(args.work, sizes, args.queries, serve_at=args.serve_at, keep=args.keep)
+    write_json("lexical_engines", result, RESULTS)
 
 
 if __name__ == "__main__":
