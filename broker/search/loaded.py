@@ -135,8 +135,8 @@ class Loaded:
 
     def doc_table(self) -> DocTable | None:
         """The chunks' documents as the caller's snapshot sees them, once `preload` has read them; None before
-        (the caller then reads the rows from the store). A search never waits for the table: at 3M chunks it
-        takes about a second to read."""
+        (the caller then reads the rows from the store). A search never waits for the table: it takes 1.6 s
+        to read at 1M chunks (docs/benchmarks.md)."""
         table = self._doc_table
         return table if table is not None and table.key == self._state_key() else None
 
