@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
+from index.batches import in_batches
+
 # The same table in an index's database (index/store/db.py) and in the shared cache, so one reader and one
 # writer serve both.
 VECTORS_SCHEMA = """
@@ -24,11 +26,8 @@ def read_vectors(
     conn: sqlite3.Connection, embedder: str, hashes: Iterable[str], dim: int
 ) -> dict[str, np.ndarray]:
     """Vectors of a `vectors` table (the index's own or a shared cache) by text hash, of the right size only."""
-    wanted = list(dict.fromkeys(hashes))
     found: dict[str, np.ndarray] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
-        part = wanted[start : start + 500]
-        marks = ",".join("?" * len(part))
+    for part, marks in in_batches(list(dict.fromkeys(hashes))):
         for text_hash, blob in conn.execute(
             f"SELECT text_hash, vector FROM vectors WHERE embedder = ? AND text_hash IN ({marks})",
             [embedder, *part],

@@ -6,6 +6,8 @@ import sqlite3
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from index.batches import in_batches
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS web_pages (
     source TEXT NOT NULL,
@@ -96,11 +98,9 @@ def links(conn: sqlite3.Connection, paths: Iterable[str] | None = None) -> dict[
     query = "SELECT path, url, kind, fetched_at FROM web_pages"
     if paths is None:
         return {r[0]: (r[1], r[2], r[3]) for r in conn.execute(query)}
-    wanted = list(dict.fromkeys(paths))
     found: dict[str, tuple[str, str, float]] = {}
-    for start in range(0, len(wanted), 500):  # SQLite's limit on bound parameters
-        part = wanted[start : start + 500]
-        rows = conn.execute(f"{query} WHERE path IN ({','.join('?' * len(part))})", part)
+    for part, marks in in_batches(list(dict.fromkeys(paths))):
+        rows = conn.execute(f"{query} WHERE path IN ({marks})", part)
         found.update({r[0]: (r[1], r[2], r[3]) for r in rows})
     return found
 

@@ -11,6 +11,7 @@ import numpy as np
 
 from core.types import Chunk, Document, SearchFilters
 from index import vocabulary
+from index.batches import in_batches
 from index.store.db import LEXICAL_ENTRIES
 from index.store.filters import filter_clause
 from index.store.lexical import Lexical
@@ -269,9 +270,7 @@ class Documents(Lexical, Sources):
     def chunk_count(self, doc_ids: Sequence[str]) -> int:
         """How many chunks the given documents have together."""
         total = 0
-        for start in range(0, len(doc_ids), 500):  # SQLite's limit on bound parameters
-            part = list(doc_ids[start : start + 500])
-            marks = ",".join("?" * len(part))
+        for part, marks in in_batches(doc_ids):
             total += self.conn.execute(
                 f"SELECT count(*) FROM chunks WHERE doc_id IN ({marks})", part
             ).fetchone()[0]

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.types import SearchFilters
 from index import vocabulary
+from index.batches import in_batches
 from index.store.db import ENTRIES_SCHEMA, LEXICAL_ENTRIES, Database
 from index.store.filters import filter_clause
 
@@ -121,12 +122,9 @@ class Lexical(Database):
         ids = list(chunk_ids)
         if self._has_table(LEXICAL_ENTRIES):
             found: dict[int, list[str]] = {}
-            for start in range(0, len(ids), 500):
-                part = ids[start : start + 500]
+            for part, marks in in_batches(ids):
                 for chunk_id, *cells in self.conn.execute(
-                    f"SELECT id, terms, parts, words FROM {LEXICAL_ENTRIES} "
-                    f"WHERE id IN ({','.join('?' * len(part))})",
-                    part,
+                    f"SELECT id, terms, parts, words FROM {LEXICAL_ENTRIES} WHERE id IN ({marks})", part
                 ):
                     found[int(chunk_id)] = [str(c or "") for c in cells]
             return [found.get(i, ["", "", ""]) for i in ids]
@@ -156,13 +154,12 @@ class Lexical(Database):
         """Those of the chunks whose document is internal."""
         ids = list(chunk_ids)
         found: set[int] = set()
-        for start in range(0, len(ids), 500):
-            part = ids[start : start + 500]
+        for part, marks in in_batches(ids):
             found.update(
                 r[0]
                 for r in self.conn.execute(
                     "SELECT c.id FROM chunks c JOIN documents d ON d.doc_id = c.doc_id "
-                    f"WHERE d.internal = 1 AND c.id IN ({','.join('?' * len(part))})",
+                    f"WHERE d.internal = 1 AND c.id IN ({marks})",
                     part,
                 )
             )
