@@ -185,6 +185,15 @@ def copy_index(source: Path, target: Path) -> None:
 
 
 @pytest.fixture
+def copied_engine(small_index: tuple[Settings, Path], e5: Embedder, tmp_path: Path) -> Iterator[Engine]:
+    """An engine over a copy of the small index in `tmp_path / "data"`, which the test may re-index."""
+    copy_index(small_index[0].data_dir, tmp_path / "data")
+    engine = Engine(Settings(data_dir=tmp_path / "data"), embedder=e5)
+    yield engine
+    engine.close()
+
+
+@pytest.fixture
 def private_index(small_index: tuple[Settings, Path], tmp_path: Path) -> tuple[Settings, Path]:
     """A copy of the small index and its corpus that a test may change; vectors come from the cache."""
     settings, corpus = small_index

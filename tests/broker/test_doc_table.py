@@ -13,7 +13,6 @@ from core.settings import Settings
 from core.types import SearchFilters
 from index.embed import Embedder
 from tests.broker.test_preload import NEW_FILE, reindexed
-from tests.conftest import copy_index
 
 QUERIES = ["familiebehandling", "sagstal pr. rådgiver", "åben anonym rådgivning", "underretninger"]
 FILTERS = [
@@ -71,26 +70,22 @@ def test_facets_and_collapsed_results_are_the_same_with_the_table_as_without(
 
 
 def test_a_table_of_an_earlier_index_state_is_never_used(
-    small_index: tuple[Settings, Path], e5: Embedder, tmp_path: Path
+    copied_engine: Engine, e5: Embedder, tmp_path: Path
 ) -> None:
-    copy_index(small_index[0].data_dir, tmp_path / "data")
-    engine = Engine(Settings(data_dir=tmp_path / "data"), embedder=e5)
-    try:
-        engine.preload()
-        with engine.store.snapshot():
-            before = engine.loaded.doc_table()
-            assert before is not None
-        reindexed(tmp_path / "data", tmp_path, e5)
-        with engine.store.snapshot():
-            assert engine.loaded.doc_table() is None  # the search reads the new rows instead
-        found = engine.search("ridefysioterapi på hesteryg", k=3, facets=True)
-        assert found.results[0].source.endswith(NEW_FILE)
-        assert found.facets is not None and "Viborg" in found.facets["municipality"]
-        engine.preload()
-        with engine.store.snapshot():
-            after = engine.loaded.doc_table()
-            assert after is not None and len(after) > len(before)
-            new = found.results[0].chunk_id
-            assert after.doc_ids_of([new]) == {new: found.results[0].doc_id}
-    finally:
-        engine.close()
+    engine = copied_engine
+    engine.preload()
+    with engine.store.snapshot():
+        before = engine.loaded.doc_table()
+        assert before is not None
+    reindexed(tmp_path / "data", tmp_path, e5)
+    with engine.store.snapshot():
+        assert engine.loaded.doc_table() is None  # the search reads the new rows instead
+    found = engine.search("ridefysioterapi på hesteryg", k=3, facets=True)
+    assert found.results[0].source.endswith(NEW_FILE)
+    assert found.facets is not None and "Viborg" in found.facets["municipality"]
+    engine.preload()
+    with engine.store.snapshot():
+        after = engine.loaded.doc_table()
+        assert after is not None and len(after) > len(before)
+        new = found.results[0].chunk_id
+        assert after.doc_ids_of([new]) == {new: found.results[0].doc_id}

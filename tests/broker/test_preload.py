@@ -34,21 +34,17 @@ def reindexed(data: Path, tmp_path: Path, e5: Embedder) -> None:
 
 
 def test_preload_loads_the_new_generation_so_a_search_loads_nothing(
-    small_index: tuple[Settings, Path], e5: Embedder, tmp_path: Path
+    copied_engine: Engine, e5: Embedder, tmp_path: Path
 ) -> None:
-    copy_index(small_index[0].data_dir, tmp_path / "data")
-    engine = Engine(Settings(data_dir=tmp_path / "data"), embedder=e5)
-    try:
-        engine.preload()
-        assert engine.loaded.ready()
-        reindexed(tmp_path / "data", tmp_path, e5)
-        assert not engine.loaded.ready()  # nothing looks for it without a preloader
-        engine.preload()
-        assert engine.loaded.ready()
-        hits = engine.search("ridefysioterapi på hesteryg", k=3).results
-        assert hits and hits[0].source.endswith(NEW_FILE)
-    finally:
-        engine.close()
+    engine = copied_engine
+    engine.preload()
+    assert engine.loaded.ready()
+    reindexed(tmp_path / "data", tmp_path, e5)
+    assert not engine.loaded.ready()  # nothing looks for it without a preloader
+    engine.preload()
+    assert engine.loaded.ready()
+    hits = engine.search("ridefysioterapi på hesteryg", k=3).results
+    assert hits and hits[0].source.endswith(NEW_FILE)
 
 
 def test_the_service_preloads_a_re_index_on_its_own(
