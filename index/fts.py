@@ -179,7 +179,7 @@ def highlight_terms(
             hit -= wanted.plain if _DANISH_LETTERS.intersection(token) else wanted.danish
         return frozenset(hit)
 
-    matches = scan_matching(text, match) if wanted.terms else []
+    matches = scan_matching(text, match, wanted.terms) if wanted.terms else []
 
     # The window of matches that fits in max_chars with the most distinct query terms, then most matches.
     best = (0, 0, -1, -1)  # (distinct, count, first index, last index)

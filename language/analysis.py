@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import itertools
+import operator
 import re
 import threading
 import unicodedata
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Set as AbstractSet
 from functools import lru_cache
 from importlib import resources
 
@@ -32,8 +35,10 @@ _SCAN_RE = re.compile(
     re.IGNORECASE,
 )
 _WORD_RE = re.compile(r"[^\W_]+(?:(?:[-./:]|(?<=\d),(?=\d))[^\W_]+)*")
+_WORD_SPLIT_RE = re.compile(f"({_WORD_RE.pattern})")  # re.split keeps the words between the gaps
 # Text without any of these has no § / stk. / nr. references and takes the plain-word path.
 _REF_HINT_RE = re.compile(r"§|\b(?:paragraf|stk|nr)", re.IGNORECASE)
+_REF_HINTS = ("nr", "stk", "paragraf")  # in casefolded text, wherever re.IGNORECASE would find them
 _LIST_ITEM_RE = re.compile(rf"(?P<sep>-|–|,|og|eller|til)?\s*(?P<num>{_NUM})", re.IGNORECASE)
 _BETWEEN_REF_RE = re.compile(r"\s*,?\s*")
 _SPLIT_RE = re.compile(r"[-./:,]")
@@ -202,6 +207,17 @@ def _ref_terms_of(m: re.Match[str], last_para: str, para_end: int) -> tuple[tupl
     return (f"nr{num}", num), last_para, para_end
 
 
+def _may_refer(text: str) -> bool:
+    """Whether the text may hold a § / stk. / nr. reference (`_REF_HINT_RE`). Plain substrings are looked for
+    first, as most texts have none: for an 840-character chunk they took 9 µs here, the case-blind search
+    with word boundaries 44 µs."""
+    if "§" not in text:
+        folded = text.casefold()
+        if not any(hint in folded for hint in _REF_HINTS):
+            return False
+    return _REF_HINT_RE.search(text) is not None
+
+
 def scan(text: str, *, query: bool = False) -> Iterator[tuple[int, int, tuple[str, ...]]]:
     """(start, end, terms) for each token of the text, in order; stopwords give no terms.
 
@@ -219,27 +235,39 @@ def scan(text: str, *, query: bool = False) -> Iterator[tuple[int, int, tuple[st
 
 
 def scan_matching(
-    text: str, match: Callable[[str, tuple[str, ...]], frozenset[str]]
+    text: str,
+    match: Callable[[str, tuple[str, ...]], frozenset[str]],
+    among: AbstractSet[str] | None = None,
 ) -> list[tuple[int, int, frozenset[str]]]:
     """(start, end, what `match(token, terms)` gave) for each token of the text, as `scan` yields them, where
     that is not empty. `match` is asked once per distinct word: a text repeats its words, and a snippet wants
-    the few that match the query."""
+    the few that match the query. With `among`, only for words with a term in it (`match` gives nothing for
+    the others)."""
     text = normalize(text)
     out: list[tuple[int, int, frozenset[str]]] = []
-    if _REF_HINT_RE.search(text):  # a reference's terms depend on the one before it: every token is asked
+    if _may_refer(text):  # a reference's terms depend on the one before it: every token is asked
         for start, end, terms in scan(text):
             found = match(text[start:end], terms)
             if found:
                 out.append((start, end, found))
         return out
+    # The plain-word path, as in `analyze`, with the per-word work in C (split, map, compress): a Python loop
+    # over every token cost about 2 µs a token here, most of a snippet's time, for the few tokens that match.
+    pieces = _WORD_SPLIT_RE.split(text)  # gap, word, gap, word, ..., gap
+    words = pieces[1::2]
+    analysed = list(map(_word_terms, words))
+    asked: Iterable[int] = range(len(words))
+    if among is not None:
+        asked = itertools.compress(asked, map(operator.not_, map(among.isdisjoint, analysed)))
+    offsets = list(itertools.accumulate(map(len, pieces), initial=0))  # word i spans 2i+1 to 2i+2
     seen: dict[str, frozenset[str]] = {}
-    for m in _WORD_RE.finditer(text):  # the plain-word path, as in `analyze`
-        word = m.group()
-        known = seen.get(word)
-        if known is None:
-            known = seen[word] = match(word, _word_terms(word))
-        if known:
-            out.append((m.start(), m.end(), known))
+    for i in asked:
+        word = words[i]
+        hit = seen.get(word)
+        if hit is None:
+            hit = seen[word] = match(word, analysed[i])
+        if hit:
+            out.append((offsets[2 * i + 1], offsets[2 * i + 2], hit))
     return out
 
 
@@ -259,7 +287,7 @@ def analyze(text: str) -> list[str]:
     text = normalize(text)
     out: list[str] = []
     extend = out.extend
-    if not _REF_HINT_RE.search(text):  # fast path: plain words only
+    if not _may_refer(text):  # fast path: plain words only
         for word in _WORD_RE.findall(text):
             extend(_word_terms(word))
         return out

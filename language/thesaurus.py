@@ -116,12 +116,15 @@ class Thesaurus:
         out = Expansion()
         if not terms:
             return out
+        present = set(terms)
         for group in self.groups:
             triggers = group.terms[:1] if group.one_way else group.terms
             found = [
                 i
                 for i, seq in enumerate(triggers)
-                if _contains(terms, seq)
+                if seq
+                and seq[0] in present  # the cheap test first: most groups share no term with a query
+                and _contains(terms, seq)
                 and (not group.caps or _written_in_capitals(query, group.expressions[i]))
             ]
             if not found:

@@ -11,9 +11,11 @@ import numpy as np
 
 from broker.search.facets import (
     Described,
+    by_its_text,
     count_facets,
     facet_candidates,
     has_facet_filters,
+    passes,
     points_to,
     without_facet_filters,
 )
@@ -272,8 +274,12 @@ class Engine:
         close = facet_candidates(
             {"lexical": topical_lexical} if mode != "dense" else {"dense": dense}, self.settings
         )
-        rows = self.store.chunk_rows(close)
-        pointed = {chunk_id for chunk_id, row in rows.items() if points_to(row, plan.prefer)}
+        # The documents' fields decide for most chunks; the text is read only where its years may.
+        prefer = plan.prefer
+        documents = self._documents(close)
+        pointed = {chunk_id for chunk_id, doc in documents.items() if passes(doc, prefer)}
+        by_text = [c for c, doc in documents.items() if c not in pointed and by_its_text(doc, prefer)]
+        pointed.update(c for c, row in self.store.chunk_rows(by_text).items() if points_to(row, prefer))
         boost_lexical = [r for r in topical_lexical if r.chunk_id in pointed] if mode != "dense" else None
         boost_dense = [r for r in dense if r.chunk_id in pointed] if mode != "lexical" else None
         return boost_lexical, boost_dense

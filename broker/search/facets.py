@@ -128,13 +128,19 @@ def count_facets(
     return Facets(counts, matched)
 
 
+def by_its_text(row: Described, prefer: SearchFilters) -> bool:
+    """Whether only the years a chunk's text names can make it what the question points to (`points_to`):
+    the question names a time, and the chunk's document has its places but not its year."""
+    return (prefer.year_from is not None or prefer.year_to is not None) and passes(row, prefer, skip="year")
+
+
 def points_to(row: Passage, prefer: SearchFilters) -> bool:
     """Whether a chunk is what the question's places and time point to: its document's municipality,
     region and year, or, for the time, the years its text speaks of. "Sagstal mellem 2014 og 2016" is
     answered by an evaluation of 2014-2016 written in 2017, so a year the text names counts as its year."""
     if passes(row, prefer):
         return True
-    if (prefer.year_from is None and prefer.year_to is None) or not passes(row, prefer, skip="year"):
+    if not by_its_text(row, prefer):
         return False
     low = prefer.year_from if prefer.year_from is not None else 0
     high = prefer.year_to if prefer.year_to is not None else 9999

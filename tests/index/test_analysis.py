@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from language.analysis import analyze, analyze_query, scan, scan_matching, stopwords
+from language.analysis import _REF_HINT_RE, _may_refer, analyze, analyze_query, scan, scan_matching, stopwords
 from language.folding import fold
 
 TERM = re.compile(r"[a-z0-9]+")
@@ -193,3 +193,36 @@ def test_scan_matching_gives_the_tokens_scan_gives_that_match(parts: list[str]) 
     for text in (" ".join(parts), " ".join(p for p in parts if p not in ("§", "stk.", "nr"))):
         expected = [(s, e, match(text[s:e], terms)) for s, e, terms in scan(text)]
         assert scan_matching(text, match) == [m for m in expected if m[2]]
+        among = {t for _s, _e, terms in scan(text) for t in terms if t.startswith(("p52", "born"))}
+        assert scan_matching(text, match, among) == [m for m in expected if m[2]]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(["a", "bø", "1", "5", "-", ".", ",", ":", "/", "_", " ", "børn", "Born"]), max_size=30
+    )
+)
+def test_scan_matching_finds_each_word_where_scan_does(parts: list[str]) -> None:
+    """Words joined by - . / : and numbers with a decimal comma are one token, wherever they stand."""
+    text = "".join(parts)
+
+    def every(_token: str, terms: tuple[str, ...]) -> frozenset[str]:
+        return frozenset(terms)
+
+    expected = [(s, e, frozenset(terms)) for s, e, terms in scan(text) if terms]
+    assert scan_matching(text, every) == expected
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            ["§", "NR", "nr", "Stk", "ſtk", "\u212a", "paragraf", "PARAGRAF", "a", "1", " ", "-"]
+        ),
+        max_size=12,
+    )
+)
+def test_the_quick_reference_check_agrees_with_the_pattern(parts: list[str]) -> None:
+    text = "".join(parts)
+    assert _may_refer(text) == (_REF_HINT_RE.search(text) is not None)
