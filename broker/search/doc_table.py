@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from array import array
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -50,27 +51,31 @@ class DocTable:
     def read(cls, store: Store, key: tuple[object, ...]) -> DocTable:
         """Read the table from the store; call inside the snapshot that `key` was taken in."""
         values: dict[str | None, int] = {}
-
-        def coded(column: Iterable[str | None]) -> np.ndarray:
-            return np.array([values.setdefault(v, len(values)) for v in column], dtype=np.int32)
-
-        # Whole columns at a time: a national index has hundreds of thousands of documents.
-        described = list(store.facet_fields())
-        doc_ids = [row[0] for row in described]
-        fields = (
-            coded(row[1] for row in described),
-            coded(row[2] for row in described),
-            coded(row[3] for row in described),
-            np.array([_NO_YEAR if row[4] is None else row[4] for row in described], dtype=np.int32),
-        )
+        doc_ids: list[str] = []
+        columns = [array("i") for _ in range(4)]  # municipality, region, type (coded), year
+        # Row by row into columns, never a list of rows: a national index has hundreds of thousands of
+        # documents, and a row's tuple and strings weigh ten times its numbers.
+        for doc_id, municipality, region, doc_type, year in store.facet_fields():
+            doc_ids.append(doc_id)
+            columns[0].append(values.setdefault(municipality, len(values)))
+            columns[1].append(values.setdefault(region, len(values)))
+            columns[2].append(values.setdefault(doc_type, len(values)))
+            columns[3].append(_NO_YEAR if year is None else year)
         position = {doc_id: i for i, doc_id in enumerate(doc_ids)}
-        grouped = list(store.chunk_ids_by_document())
-        owners = np.array([position[doc_id] for doc_id, _ in grouped], dtype=np.int32)
-        counts = [joined.count(",") + 1 for _, joined in grouped]
-        text = ",".join(joined for _, joined in grouped)
-        ids = np.array(text.split(",") if text else [], dtype=np.int64)
-        docs = np.repeat(owners, counts)
+        owners, counts, joined = array("i"), array("i"), []
+        for doc_id, ids_text in store.chunk_ids_by_document():
+            owners.append(position[doc_id])
+            counts.append(ids_text.count(",") + 1)
+            joined.append(ids_text)
+        del position
+        text = ",".join(joined)
+        del joined
+        # Parsed in C: a list of millions of strings first would be the read's peak.
+        ids = np.fromstring(text, dtype=np.int64, sep=",") if text else np.zeros(0, dtype=np.int64)
+        docs = np.repeat(np.frombuffer(owners, dtype=np.int32), np.frombuffer(counts, dtype=np.int32))
         order = np.argsort(ids, kind="stable")
+        coded = [np.frombuffer(column, dtype=np.int32) for column in columns]
+        fields = (coded[0], coded[1], coded[2], coded[3])
         return cls(key, (ids[order], docs[order]), doc_ids, fields, list(values))
 
     def __len__(self) -> int:
