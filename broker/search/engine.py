@@ -6,6 +6,7 @@ import dataclasses
 import datetime
 import time
 from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 
 import numpy as np
 
@@ -43,6 +44,8 @@ from index.store import Store
 from language.spelling import suggest
 
 MODES = ("hybrid", "dense", "lexical")
+# A query's vector, or its embedding still under way (a hybrid search's words are searched meanwhile).
+QueryVector = np.ndarray | Future[np.ndarray] | None
 MAX_K = 200
 NOTHING_RELEVANT = (
     "Intet relevant: ingen dokumenter indeholder søgningens ord, og ingen ligner den nok i betydning."
@@ -62,6 +65,8 @@ class Engine:
             raise
         self.loaded = Loaded(self.store, settings, embedder)
         self.today: Callable[[], datetime.date] = datetime.date.today  # replaceable in tests
+        # Query embeddings of hybrid searches; the embedder itself runs one batch at a time.
+        self._embedding = ThreadPoolExecutor(max_workers=4, thread_name_prefix="query-embedding")
 
     # -- shared resources, loaded once per generation (see `Loaded`) ------------------------------
 
@@ -86,6 +91,7 @@ class Engine:
         self.loaded.preload()
 
     def close(self) -> None:
+        self._embedding.shutdown(wait=False)
         self.store.close()
 
     def scope(self, filters: SearchFilters | None) -> SearchFilters:
@@ -125,7 +131,11 @@ class Engine:
             raise InvalidQuery(f"Ukendt søgetilstand '{mode}'. Vælg en af: {', '.join(MODES)}.")
         if not 1 <= k <= MAX_K:
             raise InvalidQuery(f"Antal resultater (k) skal være mellem 1 og {MAX_K}, ikke {k}.")
-        query_vector = self.embedder.embed_queries([query])[0] if mode != "lexical" else None
+        query_vector: QueryVector = None
+        if mode == "hybrid":  # embedded on the other core while the words are searched: both leave the GIL
+            query_vector = self._embedding.submit(self._embed_query, query)
+        elif mode == "dense":
+            query_vector = self._embed_query(query)
         with self.store.snapshot():
             plan = self.plan(query, filters, analysis=analysis)
             if plan.prefer is not None and plan.understood.applied_as == "filter":
@@ -178,6 +188,10 @@ class Engine:
             no_results_reason=no_results_reason,
         )
 
+    def _embed_query(self, query: str) -> np.ndarray:
+        vector: np.ndarray = self.embedder.embed_queries([query])[0]
+        return vector
+
     def _nothing_relevant(
         self, plan: QueryPlan, filters: SearchFilters | None, retrieved: dict[str, list[Ranked]], mode: str
     ) -> str | None:
@@ -193,7 +207,7 @@ class Engine:
     def rank(
         self,
         query: str | QueryPlan,
-        query_vector: np.ndarray | None,
+        query_vector: QueryVector,
         *,
         mode: str,
         filters: SearchFilters | None,
@@ -211,7 +225,8 @@ class Engine:
         # Deeper than the hits wanted: fusion and collapsing to documents both need room.
         n = max(self.settings.candidates, depth * 3)
         lexical = self._lexical(plan, filters, n) if mode in ("hybrid", "lexical") else []
-        dense = self._dense(query_vector, filters, n) if mode in ("hybrid", "dense") else []
+        vector = query_vector.result() if isinstance(query_vector, Future) else query_vector
+        dense = self._dense(vector, filters, n) if mode in ("hybrid", "dense") else []
         if parts is not None:
             parts.update(lexical=lexical, dense=dense)
         rankings: list[list[Ranked]] = []
@@ -349,7 +364,7 @@ class Engine:
     def _facets(
         self,
         plan: QueryPlan,
-        query_vector: np.ndarray | None,
+        query_vector: QueryVector,
         mode: str,
         filters: SearchFilters | None,
         k: int,

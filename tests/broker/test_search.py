@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from broker.evaluate import JudgedQuery, evaluate
@@ -123,6 +124,31 @@ def test_hybrid_is_at_least_as_good_as_each_mode_on_the_test_queries(small_engin
     modes = evaluate(small_engine, judged, k=5)["modes"]
     assert modes["hybrid"]["ndcg@5"] >= max(modes["dense"]["ndcg@5"], modes["lexical"]["ndcg@5"]) - 1e-9
     assert modes["hybrid"]["ndcg@5"] > 0.8
+
+
+def test_hybrid_ranks_as_with_the_vector_at_hand_while_it_embeds_the_query_meanwhile(
+    small_engine: Engine,
+) -> None:
+    """A hybrid search embeds its query in another thread while it searches the words: the same ranking."""
+    for query in ("familiebehandling i hjemmet", "socialrådgiver på skolen", "anonym rådgivning uden sag"):
+        found = small_engine.search(query, k=5, mode="hybrid")
+        vector = small_engine.embedder.embed_queries([query])[0]
+        with small_engine.store.snapshot():
+            plan = small_engine.plan(query)
+            ranked = small_engine.rank(plan, vector, mode="hybrid", filters=None, depth=5)[:5]
+        assert [hit.chunk_id for hit in found.results] == [r.chunk_id for r in ranked]
+
+
+def test_a_failed_query_embedding_reaches_the_caller_as_its_own_error(
+    small_engine: Engine, e5: Embedder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(texts: list[str]) -> np.ndarray:
+        raise RuntimeError("modellen svarede ikke")
+
+    monkeypatch.setattr(e5, "embed_queries", failing)
+    with pytest.raises(RuntimeError, match="modellen svarede ikke"):
+        small_engine.search("familiebehandling i hjemmet", mode="hybrid")
+    assert small_engine.search("familiebehandling i hjemmet", mode="lexical").results  # the engine goes on
 
 
 def test_filters_apply_inside_both_retrievers(small_engine: Engine) -> None:
