@@ -17,8 +17,8 @@ from core.types import SearchFilters
 MAX_QUERY_TERMS = 64  # distinct terms sent to the index; a pasted page of text is cut here
 _DIR = re.compile(r"^lexical\.(\d+)$")
 # Writer memory, taken as documents arrive (a small write stays small). Large enough that a rebuild of 1M
-# chunks stays in one segment: measured once at 1M, written in 75 s instead of 129 s with 64 MB (six
-# segments), and searched about 5 % faster; at most this much more memory while a large write runs.
+# chunks stays in one segment: 92-108 s in the benchmark against 129 s with 64 MB (six segments), and
+# searched about 5 % faster (docs/benchmarks.md); at most this much more memory while a large write runs.
 _HEAP = 1_000_000_000
 _COPIED = (
     "meta.json",

@@ -12,6 +12,7 @@ from language.folding import fold
 MIN_WORD = 4  # shorter words are left alone: too many neighbours, too little to go on
 _ALPHABET = "abcdefghijklmnopqrstuvwxyz"
 _ASKED_MAX = 50_000  # corrections remembered per speller
+_UNASKED = object()
 
 
 def edits1(word: str) -> set[str]:
@@ -50,7 +51,7 @@ class Speller:
         self._folded: dict[str, tuple[str, int]] | None = None
         # Corrections asked before: words recur across queries, and an unknown word costs a lookup of each of
         # its several hundred one-edit neighbours. Bounded; a speller lives as long as its vocabulary.
-        self._asked: dict[str, Correction | None] = {}
+        self._asked: dict[str, object] = {}
 
     def _index(self) -> dict[str, tuple[str, int]]:
         """Folded spelling → (most frequent surface word with it, its occurrences); built on first use."""
@@ -70,8 +71,9 @@ class Speller:
         """The correction of one lower-case query word, None when it needs none or none is close."""
         if len(word) < MIN_WORD or not word.isalpha() or word in self.dictionary:
             return None
-        if word in self._asked:
-            return self._asked[word]
+        asked = self._asked.get(word, _UNASKED)  # one read: another thread may clear the dict meanwhile
+        if asked is not _UNASKED:
+            return asked if isinstance(asked, Correction) else None
         if len(self._asked) >= _ASKED_MAX:
             self._asked.clear()
         correction = self._asked[word] = self._correct(word)

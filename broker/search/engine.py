@@ -218,6 +218,8 @@ class Engine:
 
         `parts`, when given, receives each retriever's own ranking ("lexical", "dense") before fusion.
 
+        `query_vector` may be a pending embedding (`QueryVector`): it is awaited after the lexical search.
+
         With a plan whose question narrows the search as a boost, the topical candidates it points to are
         ranked again on their own and fused in, so they rise without the others disappearing (`_boosts`)."""
         plan = query if isinstance(query, QueryPlan) else self.plan(query, filters, understanding=False)

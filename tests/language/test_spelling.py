@@ -53,6 +53,26 @@ def test_known_words_and_unrelated_words_are_left_alone(speller: Speller, word: 
     assert speller.correct(word) is None
 
 
+def test_a_word_asked_again_gets_the_same_answer_also_once_the_memory_is_full(
+    speller: Speller, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import language.spelling as spelling
+
+    monkeypatch.setattr(spelling, "_ASKED_MAX", 2)  # remembered corrections are forgotten every two words
+    words = ["aflastnig", "xyzzyq", "plejefamillier", "familiebehandlng", "aflastnig", "xyzzyq"]
+    first = [speller.correct(w) for w in words]
+    again = [speller.correct(w) for w in reversed(words)][::-1]
+    assert first == again
+    assert [c.suggestion if c else None for c in first] == [
+        "aflastning",
+        None,
+        "plejefamilier",
+        "familiebehandling",
+        "aflastning",
+        None,
+    ]
+
+
 def test_the_suggestion_keeps_the_rest_of_the_query() -> None:
     correction = Correction("aflastnig", "aflastning", "aflastning")
     assert suggest("Aflastnig weekend", [correction]) == "Aflastning weekend"
