@@ -135,15 +135,16 @@ class Thesaurus:
             shown = group.expressions[found[0]]
             others = [e for i, e in enumerate(group.expressions) if i not in found]
             out.notes.append(f"{shown} = {' / '.join(others)}")
-        self._paragraphs(query, terms, out, weight)
+        self._paragraphs(query, terms, present, out, weight)
         return out
 
-    def _paragraphs(self, query: str, terms: list[str], out: Expansion, weight: float) -> None:
+    def _paragraphs(
+        self, query: str, terms: list[str], present: set[str], out: Expansion, weight: float
+    ) -> None:
         names_old = any(t in _OLD_LAW for t in terms)
         names_new = any(_contains(terms, seq) for seq in _NEW_LAW if seq != ("bl",)) or bool(
             re.search(r"\bBL\b", query)
         )
-        present = set(terms)
         for moved in self.paragraphs:
             # A paragraph number is read as the old law's unless only Barnets Lov is named, and vice versa.
             if present.intersection(moved.old_keys) and not (names_new and not names_old):
