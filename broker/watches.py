@@ -212,7 +212,7 @@ def matching(engine: Engine, watch: Watch, doc_ids: list[str]) -> list[str]:
         return []
     settings = engine.settings
     filters = watch_filters(watch)
-    vector = engine.embedder.embed_queries([watch.query])[0] if watch.mode != "lexical" else None
+    vector = engine.embed_query(watch.query) if watch.mode != "lexical" else None
     store = engine.store
     with store.snapshot():
         plan = engine.plan(watch.query, filters)

@@ -104,7 +104,7 @@ def candidates(
         return []
     kind = question_kind(question)
     terms = set(analysis.terms if analysis is not None else analyze_query(question))
-    question_vector = engine.embedder.embed_queries([question])[0]  # cached: the search embedded it
+    question_vector = engine.embed_query(question)  # cached: the search embedded it
     similarities = passage_similarities(engine, top, question_vector)
     found = [
         Candidate(unit, hit, rank, word_overlap(terms, unit_terms), kind_fit(kind, unit), similarity)

@@ -73,7 +73,7 @@ def compare_matrix(
     rows_wanted = choose_aspects(aspects)
     floors = floors or Floors()
     base = filters if filters is not None else SearchFilters()
-    vector = engine.embedder.embed_queries([topic])[0]
+    vector = engine.embed_query(topic)
     columns: dict[str, list[Candidate]] = {}
     with engine.store.snapshot():
         plan = engine.plan(topic, base, understanding=False)

@@ -133,9 +133,9 @@ class Engine:
             raise InvalidQuery(f"Antal resultater (k) skal være mellem 1 og {MAX_K}, ikke {k}.")
         query_vector: QueryVector = None
         if mode == "hybrid":  # embedded on the other core while the words are searched: both leave the GIL
-            query_vector = self._embedding.submit(self._embed_query, query)
+            query_vector = self._embedding.submit(self.embed_query, query)
         elif mode == "dense":
-            query_vector = self._embed_query(query)
+            query_vector = self.embed_query(query)
         with self.store.snapshot():
             plan = self.plan(query, filters, analysis=analysis)
             if plan.prefer is not None and plan.understood.applied_as == "filter":
@@ -188,7 +188,8 @@ class Engine:
             no_results_reason=no_results_reason,
         )
 
-    def _embed_query(self, query: str) -> np.ndarray:
+    def embed_query(self, query: str) -> np.ndarray:
+        """The query's vector; a query embedded recently comes from the embedder's query cache."""
         vector: np.ndarray = self.embedder.embed_queries([query])[0]
         return vector
 

@@ -33,6 +33,7 @@ from bench.vectors import stored_vectors
 from broker.evaluate import evaluate, load_queries
 from broker.search import Engine
 from core.settings import Settings
+from index.dense import VectorIndex
 from index.embed import Embedder
 from index.store import Store
 from index.verify import check_consistency
@@ -287,6 +288,22 @@ def test_the_synthetic_index_has_the_size_asked_for_and_is_consistent(
         assert check_consistency(store, work / "scale") == []  # FTS, Tantivy and FAISS match the chunks
     finally:
         store.close()
+
+
+@pytest.mark.parametrize(("n", "nlist", "kind"), [(SCALE_SIZE, None, "flat"), (STUDY_SIZE, 8, "ivf")])
+def test_the_national_vector_file_sweeps_nprobe_only_where_there_are_lists_to_probe(
+    n: int, nlist: int | None, kind: str, real_vectors: np.ndarray, e5: Embedder, tmp_path: Path
+) -> None:
+    path = tmp_path / "vectors.faiss"
+    queries = e5.embed_queries(SETS["dense"] + SETS["hybrid"])
+    found = national.vector_file(path, n, real_vectors, queries, Settings(), nlist)
+    saved = VectorIndex.load(path)
+    assert found["vector_index"] == saved.kind == kind
+    if kind == "flat":  # exact search: no sweep, no nprobe to choose
+        assert "sweep" not in found and found["nprobe_used"] is None
+    else:
+        assert [r["nprobe"] for r in found["sweep"]] == list(national.NPROBES)
+        assert saved.nprobe == found["nprobe_used"] in national.NPROBES
 
 
 def test_latency_times_every_query_of_every_mode_in_process(run: dict[str, Any]) -> None:
